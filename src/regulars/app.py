@@ -1,0 +1,75 @@
+"""The ASGI application: API under /api/v1, staff pages, POS, customer portal, /healthz, /docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
+
+from regulars import __version__
+from regulars.customers.api import router as customers_router
+from regulars.db import Database
+from regulars.kit import problems
+from regulars.kit.accesslog import AccessLog
+from regulars.merchants.api import router as merchants_router
+from regulars.settings import Settings
+from regulars.web import pages
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="Regulars API",
+        version=__version__,
+        description="Customer loyalty and retention for small businesses. "
+        "Authenticate with `Authorization: Bearer <API key>`; money is an integer in the "
+        "currency's minor unit; errors are RFC 9457 problem+json.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url)
+    problems.install(app)
+
+    api = APIRouter(prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
+    api.include_router(merchants_router)
+    api.include_router(customers_router)
+    app.include_router(api)
+    app.include_router(pages.router)
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        app.state.db.run(lambda s: s.execute(text("SELECT 1")), write=False)
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Regulars API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="regulars_session",
+        same_site="lax",
+        https_only=False,
+        max_age=12 * 3600,
+    )
+    app.add_middleware(AccessLog)
+    return app

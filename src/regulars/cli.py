@@ -1,0 +1,174 @@
+"""`regulars ...`: serve, migrate, demo, merchant create, import, export."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import typer
+
+from regulars.settings import Settings
+
+app = typer.Typer(help="Regulars: customer loyalty and retention.", no_args_is_help=True)
+merchant_app = typer.Typer(help="Merchants (shops) in this deployment.", no_args_is_help=True)
+import_app = typer.Typer(help="Bring data in from CSV.", no_args_is_help=True)
+export_app = typer.Typer(help="Take data out as CSV.", no_args_is_help=True)
+app.add_typer(merchant_app, name="merchant")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+
+def _settings() -> Settings:
+    from regulars.kit import logging as logs
+
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    return settings
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from regulars.db import Database
+
+    return Database(settings.database_url)
+
+
+def _ensure_var(settings: Settings) -> None:
+    if settings.database_url.startswith("sqlite"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    from regulars.migrate import upgrade
+
+    settings = _settings()
+    _ensure_var(settings)
+    upgrade(settings.database_url)
+    typer.echo("database is at the latest schema")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8000, help="Port"),
+    workers: int = typer.Option(1, help="Worker processes (PostgreSQL only; SQLite wants 1)"),
+) -> None:
+    """Serve the API, staff pages, POS screen and customer portal."""
+    import uvicorn
+
+    settings = _settings()
+    _ensure_var(settings)
+    uvicorn.run(
+        "regulars.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Seed the two demo shops if the database is empty; print a staff login and a fresh API key."""
+    from regulars import demo as demo_data
+
+    settings = _settings()
+    db = _database(settings)
+    creds = demo_data.seed_if_empty(db)
+    typer.echo(json.dumps(creds, indent=2, ensure_ascii=False))
+
+
+@merchant_app.command("create")
+def merchant_create(
+    name: str = typer.Option(..., help="Shop name"),
+    currency: str = typer.Option(..., help="ISO 4217, e.g. MMK"),
+    timezone: str = typer.Option(..., help="IANA zone, e.g. Asia/Yangon"),
+    locale: str = typer.Option("en", help="Default language: en, my, ur, lo, ms"),
+    country: str = typer.Option(..., help="ISO 3166 alpha-2, e.g. MM"),
+    owner_email: str = typer.Option(None, help="Owner's login (default owner@<slug>.local)"),
+    owner_password: str = typer.Option(None, help="Owner's password (default: generated)"),
+) -> None:
+    """Create a merchant; prints one JSON object with merchant_id, api_key and the staff login."""
+    from pydantic import ValidationError
+
+    from regulars.merchants import service
+    from regulars.merchants.schemas import MerchantCreate
+
+    settings = _settings()
+    db = _database(settings)
+    try:
+        data = MerchantCreate(
+            name=name, currency=currency, timezone=timezone, locale=locale, country=country
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"{'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
+        raise typer.Exit(2) from None
+    password = owner_password or secrets.token_urlsafe(12)
+    slug_hint = data.name.lower().replace(" ", "-")[:20]
+    email = owner_email or f"owner@{slug_hint}.local"
+    merchant, owner, api_key = db.run(
+        lambda s: service.create_merchant(s, data, email, password)
+    )
+    out = {
+        "merchant_id": str(merchant.id),
+        "slug": merchant.slug,
+        "api_key": api_key,
+        "staff_login": {"email": owner.email, "password": password, "role": "owner"},
+    }
+    typer.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _merchant_ctx(db, slug: str):  # type: ignore[no-untyped-def]
+    from regulars.kit.context import SYSTEM, Ctx
+    from regulars.merchants import service
+
+    merchant = db.run(lambda s: service.merchant_by_slug(s, slug), write=False)
+    return Ctx(merchant, SYSTEM)
+
+
+@import_app.command("customers")
+def import_customers(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with a header row"),
+    merchant: str = typer.Option(..., help="Merchant slug"),
+    merge: bool = typer.Option(False, help="Merge rows whose phone/email already exists"),
+    report: Path = typer.Option(None, help="Where to write the row-by-row report CSV"),
+) -> None:
+    """Import customers; every row is imported, merged or rejected with its reason."""
+    from regulars.customers import importer
+
+    settings = _settings()
+    db = _database(settings)
+    ctx = _merchant_ctx(db, merchant)
+    summary = importer.import_file_cli(db, ctx, file, merge=merge, report_path=report)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+    if summary.get("status") == "failed":
+        raise typer.Exit(1)
+
+
+@export_app.command("customers")
+def export_customers(
+    merchant: str = typer.Option(..., help="Merchant slug"),
+    out: Path = typer.Option(None, help="File to write (default: standard output)"),
+) -> None:
+    """Export every customer of a merchant as CSV."""
+    from regulars.customers import importer
+
+    settings = _settings()
+    db = _database(settings)
+    ctx = _merchant_ctx(db, merchant)
+    if out is None:
+        importer.export_csv(db, ctx, sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            count = importer.export_csv(db, ctx, fh)
+        typer.echo(f"{count} customers written to {out}", err=True)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Customer profiles, identity (phone, member code, QR), consent, notes, import and export."""

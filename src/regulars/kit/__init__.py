@@ -1,0 +1,1 @@
+"""Shared plumbing: errors, pagination, clock, money, codes, base model."""

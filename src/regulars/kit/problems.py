@@ -1,0 +1,90 @@
+"""RFC 9457 problem+json for every error the app can raise, including framework ones."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from regulars.kit.errors import ProblemError
+
+log = logging.getLogger(__name__)
+MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] = []
+
+
+def _response(status: int, slug: str, title: str, detail: str, errors: list[Any]) -> JSONResponse:
+    body = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": errors,
+    }
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_req: Request, exc: ProblemError) -> JSONResponse:
+        return _response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return _response(422, "invalid-field", "Invalid input", detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+        title = titles.get(exc.status_code, "Error")
+        slug = title.lower().replace(" ", "-")
+        response = _response(exc.status_code, slug, title, str(exc.detail), [])
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _crash(req: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": req.url.path})
+        return _response(500, "internal-error", "Internal error", "the error was logged", [])
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": title, "content": {MEDIA_TYPE: {}}}
+    for status, title in [
+        (401, "Missing, wrong or revoked API key"),
+        (403, "The key's role may not do this"),
+        (404, "Not found (also for another merchant's ids)"),
+        (409, "Conflicts with existing data"),
+        (422, "Invalid input; `errors` names each field"),
+        (429, "Too many attempts"),
+    ]
+}

@@ -1,0 +1,1 @@
+"""Tenancy: merchants, stores, staff, roles, API keys and the audit log."""

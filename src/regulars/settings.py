@@ -1,0 +1,44 @@
+"""Settings read from the environment (see README: Configuration)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    var_dir: Path
+    log_level: str = "INFO"
+    # Portal one-time codes: how long they live and how many tries each phone gets.
+    otp_ttl_seconds: int = 300
+    otp_max_per_hour: int = 5
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("REGULARS_VAR_DIR", "var")).resolve()
+        url = env.get("REGULARS_DATABASE_URL") or f"sqlite:///{var_dir / 'regulars.db'}"
+        secret = env.get("REGULARS_SECRET_KEY") or _stored_secret(var_dir)
+        return cls(
+            database_url=url,
+            secret_key=secret,
+            var_dir=var_dir,
+            log_level=env.get("REGULARS_LOG_LEVEL", "INFO").upper(),
+        )
+
+
+def _stored_secret(var_dir: Path) -> str:
+    """A per-installation secret kept under var/, made on first use, so cookies survive restarts."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value

@@ -1,0 +1,1 @@
+"""Server-rendered pages: staff dashboard, POS, customer portal."""
