@@ -18,7 +18,9 @@ def test_create_then_find_by_local_phone_formats(client: TestClient, db: Databas
     assert body["phone"] == "+959781234567"
     assert body["consent"]["sms"]["granted"] is True
     for typed in ("09 7812 34567", "+95 9 7812 34567", "959781234567", "၀၉၇၈၁၂၃၄၅၆၇"):
-        found = client.get("/api/v1/customers/lookup", params={"phone": typed}, headers=shop.headers)
+        found = client.get(
+            "/api/v1/customers/lookup", params={"phone": typed}, headers=shop.headers
+        )
         assert found.status_code == 200, typed
         assert found.json()["id"] == body["id"]
 

@@ -63,7 +63,7 @@ def erase_customer(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> Response:
 
 @router.get("/customers/{customer_id}/export", response_model=CustomerExport)
 def export_customer(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
-    return t(service.export_customer, customer_id)
+    return t.audited(service.export_customer, customer_id)
 
 
 @router.get(

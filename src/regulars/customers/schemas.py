@@ -23,7 +23,7 @@ class _Profile(Schema):
     locale: Locale | None = None
     tags: list[str] | None = Field(default=None, max_length=30)
     attributes: dict[str, Any] | None = Field(
-        default=None, description="Free fields, e.g. {\"vehicle\": \"Hilux\", \"plate\": \"YGN 2B-1234\"}"
+        default=None, description='Free fields, e.g. {"vehicle": "Hilux", "plate": "YGN 2B-1234"}'
     )
     consent: dict[Channel, bool] | None = Field(
         default=None, description="Per channel: true = may receive marketing"

@@ -22,7 +22,16 @@ from regulars.kit.pagination import Page, PageRequest, paginate
 from regulars.merchants import service as merchants
 
 MEMBER_CODE_LENGTH = 8  # 40 bits; the unique index catches the rare clash and we draw again
-PROFILE_FIELDS = ("name", "phone", "email", "birthday", "anniversary", "locale", "tags", "attributes")
+PROFILE_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "birthday",
+    "anniversary",
+    "locale",
+    "tags",
+    "attributes",
+)
 
 
 def _scoped(ctx: Ctx) -> Any:
@@ -129,7 +138,9 @@ def _flush_new(session: Session, ctx: Ctx, customer: Customer, values: dict[str,
 def create_customer(
     session: Session, ctx: Ctx, data: CustomerCreate, source: str = "api"
 ) -> Customer:
-    values = normalize_profile(ctx, data.model_dump(include=set(PROFILE_FIELDS), exclude_unset=True))
+    values = normalize_profile(
+        ctx, data.model_dump(include=set(PROFILE_FIELDS), exclude_unset=True)
+    )
     if not (values.get("name") or values.get("phone") or values.get("email")):
         raise InvalidField("name", "give at least a name, a phone or an email")
     _check_unique(session, ctx, values)
@@ -138,11 +149,11 @@ def create_customer(
         merchant_id=ctx.merchant_id, store_id=data.store_id, source=source, consents=[], **values
     )
     _flush_new(session, ctx, customer, values)
-    if data.consent:
-        _set_consent(session, ctx, customer, dict(data.consent), data.consent_source)
     merchants.record_audit(
         session, ctx, "customer.created", "customer", customer.id, {"fields": sorted(values)}
     )
+    if data.consent:
+        _set_consent(session, ctx, customer, dict(data.consent), data.consent_source)
     return customer
 
 
@@ -196,6 +207,7 @@ def erase_customer(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> None:
 
 def _search_terms(ctx: Ctx, q: str) -> list[ColumnElement[bool]]:
     terms: list[ColumnElement[bool]] = []
+    q = q.replace("\x00", "")  # PostgreSQL text cannot hold NUL; nobody searches for one
     folded = fold(q)
     if folded:
         pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -1,0 +1,1 @@
+"""Messages to customers: channels now; templates and the outbox join later."""
