@@ -1,5 +1,18 @@
+"""Server-rendered pages: staff dashboard, the POS screen and the customer portal."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from regulars.web import i18n, imports, loyalty_pages, portal, pos, staff
+
 router = APIRouter(include_in_schema=False)
+# /customers/import must be matched before /customers/{customer_id}.
+router.include_router(imports.router)
+router.include_router(staff.router)
+router.include_router(loyalty_pages.router)
+router.include_router(pos.pages)
+router.include_router(pos.api)
+router.include_router(portal.router)
+
+i18n.load_all()

@@ -1,0 +1,420 @@
+"""The cashier's POS screen: /pos renders the page; /pos/... are the JSON endpoints its script
+calls with the staff session and the CSRF token (header X-CSRF-Token).
+
+Exactly once: the page draws one receipt_id per basket and sends it on every attempt until the
+sale is confirmed, so a double click or a retry after a lost answer replays the first sale
+(`checkout.service.commit` returns it with replayed=True). See docs/pos.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import Field, ValidationError
+from sqlalchemy.orm import Session
+
+from regulars.checkout import service as checkout
+from regulars.checkout.schemas import CheckoutIn, CustomerRef, LineIn
+from regulars.customers import service as customers
+from regulars.customers.identity import display_phone
+from regulars.db import Database
+from regulars.kit import codes
+from regulars.kit.errors import InvalidField, NotFound, ProblemError
+from regulars.kit.money import exponent
+from regulars.kit.schemas import Schema
+from regulars.loyalty import ledger, rules
+from regulars.loyalty import service as loyalty
+from regulars.loyalty.program import Program
+from regulars.merchants import service as merchants
+from regulars.web import i18n, loyalty_view
+from regulars.web.i18n import N_
+from regulars.web.render import page
+from regulars.web.routing import (
+    ERROR_TEXT,
+    JsonRoute,
+    PageRoute,
+    Staff,
+    current_staff,
+    database,
+)
+from regulars.web.sales import top_items
+from regulars.web.session import check_csrf_header
+
+pages = APIRouter(route_class=PageRoute, include_in_schema=False)
+api = APIRouter(prefix="/pos", route_class=JsonRoute, include_in_schema=False)
+T = TypeVar("T")
+QUICK_PICKS = 12
+
+NO_CUSTOMER = N_("No customer with this phone number or member code.")
+BAD_PRICE = N_("This price is not valid.")
+VOUCHER_USED = N_("This voucher was already used.")
+VOUCHER_UNFIT = N_("This voucher cannot be used with this basket.")
+TOO_MANY_POINTS = N_("That is more points than this sale can take.")
+NOT_ENOUGH = N_("The customer does not have enough points.")
+OUT_OF_STOCK = N_("This reward is out of stock.")
+RECEIPT_TAKEN = N_("This receipt number was already used for another basket. Start a new sale.")
+# Texts the page's script puts together with numbers; %(name)s placeholders as in gettext.
+SCRIPT_TEXTS = {
+    "points": N_("%(points)s points"),
+    "earned": N_("+%(points)s points"),
+    "stamps": N_("%(card)s: %(stamps)s of %(required)s stamps"),
+    "to_next": N_("Spend %(amount)s more to reach %(tier)s"),
+    "top_tier": N_("Top tier reached"),
+    "no_tier": N_("No tier"),
+    "expiring": N_("%(points)s points expire within %(days)s days"),
+    "until": N_("until %(date)s"),
+    "redeem": N_("Redeem for %(points)s points"),
+    "confirm_redeem": N_("Redeem “%(name)s” for %(points)s points now?"),
+    "remove": N_("Remove"),
+    "quantity_of": N_("Quantity of %(name)s"),
+    "cap": N_("At most %(points)s points (%(amount)s)"),
+    "no_vouchers": N_("No open vouchers."),
+    "no_rewards": N_("No rewards to redeem."),
+    "need_price": N_("Type the price of this item."),
+    "network": N_(
+        "No answer from the server: the sale is not confirmed yet. Press Charge again; "
+        "it will not be counted twice."
+    ),
+    "charge_again": N_("Charge again"),
+    "replayed": N_("This sale had already been recorded: it was not counted twice."),
+    "leave_pending": N_("The last sale is not confirmed yet. Start a new sale anyway?"),
+    "free_item": N_("Free item earned: %(name)s"),
+}
+
+
+class PosLine(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    name: str = Field(default="", max_length=200)
+    category: str = Field(default="", max_length=64)
+    quantity: int = Field(ge=1, le=100_000)
+    price: str = Field(max_length=24, description="Major units, as typed")
+
+
+class PosSale(Schema):
+    receipt_id: str = Field(min_length=1, max_length=64)
+    customer_id: uuid.UUID | None = None
+    lines: list[PosLine] = Field(min_length=1, max_length=200)
+    vouchers: list[str] = Field(default_factory=list, max_length=10)
+    redeem_points: int = Field(default=0, ge=0, le=10**9)
+
+
+class PosRedeem(Schema):
+    customer_id: uuid.UUID
+    reward_id: uuid.UUID
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def _error(staff: Staff, status: int, text: str, field: str | None = None) -> JSONResponse:
+    message = i18n.gettext_for(staff.lang).gettext(text)
+    return _json({"error": message, "field": field}, status)
+
+
+def _problem_text(exc: ProblemError) -> str:
+    field = str(exc.errors[0]["field"]) if exc.errors else ""
+    if isinstance(exc, ledger.InsufficientPoints):
+        return NOT_ENOUGH
+    if isinstance(exc, loyalty.OutOfStock):
+        return OUT_OF_STOCK
+    if isinstance(exc, checkout.ReceiptConflict):
+        return RECEIPT_TAKEN
+    if field.startswith("vouchers."):
+        return VOUCHER_USED if exc.status == 409 else VOUCHER_UNFIT
+    if field == "redeem_points":
+        return TOO_MANY_POINTS
+    if field.startswith("customer."):
+        return NO_CUSTOMER
+    if field.startswith("lines.") and field.endswith("unit_price"):
+        return BAD_PRICE
+    return ERROR_TEXT.get(exc.status, ERROR_TEXT[400])
+
+
+def _run(
+    staff: Staff, db: Database, fn: Callable[[Session], T], write: bool = True
+) -> T | JSONResponse:
+    try:
+        return db.run(fn, write=write)
+    except ProblemError as exc:
+        field = str(exc.errors[0]["field"]) if exc.errors else None
+        if field and field.endswith("unit_price"):
+            field = field.removesuffix("unit_price") + "price"
+        return _error(staff, exc.status, _problem_text(exc), field)
+
+
+def _json(body: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+
+def card_json(c: dict[str, Any], staff: Staff) -> dict[str, Any]:
+    lang, tz = staff.lang, staff.ctx.merchant.timezone
+    customer = c["customer"]
+    tier = c["tier"]
+    return {
+        "id": str(customer.id),
+        "name": customer.name or "",
+        "phone": display_phone(customer.phone) if customer.phone else "",
+        "code": codes.group(customer.member_code, 4),
+        "balance": c["balance"],
+        "expiring_soon": c["expiring_soon"],
+        "expiring_days": c["expiring_days"],
+        "tier": {
+            "name": tier["name"],
+            "next_name": tier["next_name"],
+            "progress": tier["progress"],
+            "to_next": tier.get("to_next_text"),
+        },
+        "stamps": [
+            {"name": s["name"], "stamps": s["stamps"], "required": s["required"]}
+            for s in c["stamps"]
+        ],
+        "vouchers": [
+            {
+                "code": v.code,
+                "code_text": codes.group(v.code, 4),
+                "name": v.name,
+                "expires": i18n.local_day(v.expires_at, lang, tz),
+            }
+            for v in c["vouchers"]
+        ],
+        "rewards": c["rewards"],
+        "birthday_month": c["birthday_month"],
+    }
+
+
+def _sale_json(
+    result: dict[str, Any], body: CheckoutIn, program: Program, lang: str
+) -> dict[str, Any]:
+    currency = result["currency"]
+
+    def money(minor: int) -> str:
+        return i18n.money(minor, currency, lang)
+
+    out: dict[str, Any] = {
+        "purchase_id": result["purchase_id"],
+        "receipt_id": result["receipt_id"],
+        "subtotal": money(result["subtotal"]),
+        "discount": money(result["discount_total"]) if result["discount_total"] else None,
+        "points_value": money(result["points_value"]) if result["points_value"] else None,
+        "total": money(result["total"]),
+        "points_earned": result["points_earned"],
+        "points_redeemed": result["points_redeemed"],
+        "breakdown": [
+            {"label": loyalty_view.reason_text(b["rule"], lang, program), "points": b["points"]}
+            for b in result["points_breakdown"]
+        ],
+        "balance": result["balance"],
+        "stamps": [
+            {
+                "name": s["name"],
+                "stamps": s["stamps"],
+                "required": s["required"],
+                "completed_now": s["completed_now"],
+                "reward_name": s["reward_name"],
+            }
+            for s in result["stamps"]
+        ],
+        "tier": None,
+        "vouchers": [
+            {"code": v["code"], "name": v["name"], "discount": money(v["discount"])}
+            for v in result["vouchers_applied"]
+        ],
+        "line_totals": [money(ln.quantity * ln.unit_price) for ln in body.lines],
+        "receipt_lines": result["receipt_lines"],
+        "cap": 0,
+    }
+    tier = result["tier"]
+    if tier:
+        out["tier"] = {
+            "name": tier["name"],
+            "next_name": tier["next_name"],
+            "progress": loyalty_view.tier_progress(tier),
+            "to_next": money(tier["spend_to_next"]) if tier.get("spend_to_next") else None,
+        }
+    if result["customer_id"] is not None and result["balance"] is not None:
+        before = result["balance"] + result["points_redeemed"] - result["points_earned"]
+        goods = result["subtotal"] - result["discount_total"]
+        cap = min(before, rules.points_payment_cap(program, goods))
+        out["cap"] = max(0, cap)
+        out["cap_value"] = money(out["cap"] * program.points_payment.point_value)
+    return out
+
+
+def _checkout_body(sale: PosSale, currency: str) -> CheckoutIn:
+    lines = []
+    for i, line in enumerate(sale.lines):
+        try:
+            price = loyalty_view.to_minor(line.price, currency)
+            lines.append(
+                LineIn(
+                    sku=line.sku.strip(),
+                    name=line.name.strip(),
+                    category=line.category.strip(),
+                    quantity=line.quantity,
+                    unit_price=price,
+                )
+            )
+        except (ValueError, ValidationError):
+            raise InvalidField(f"lines.{i}.price", "not a price in this currency") from None
+    customer = CustomerRef(id=sale.customer_id) if sale.customer_id else None
+    return CheckoutIn(
+        receipt_id=sale.receipt_id,
+        customer=customer,
+        lines=lines,
+        vouchers=sale.vouchers,
+        redeem_points=sale.redeem_points,
+    )
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def _page_data(session: Session, staff: Staff) -> dict[str, Any]:
+    ctx = staff.ctx
+    stores = merchants.list_stores(session, ctx)
+    store = next((s for s in stores if s.code == "MAIN"), stores[0] if stores else None)
+    _version, program, _at = loyalty.current_program(session, ctx)
+    currency = ctx.merchant.currency
+    picks = [
+        {
+            "sku": item.sku,
+            "name": item.name,
+            "category": item.category,
+            "price": loyalty_view.major_text(item.unit_price, currency),
+            "price_text": i18n.money(item.unit_price, currency, staff.lang),
+        }
+        for item in top_items(session, ctx, QUICK_PICKS)
+    ]
+    _ = i18n.gettext_for(staff.lang).gettext
+    return {
+        "texts": {key: _(text) for key, text in SCRIPT_TEXTS.items()},
+        "store_code": store.code if store else "POS",
+        "picks": picks,
+        "points_payment": program.points_payment.enabled,
+        "point_value": i18n.money(program.points_payment.point_value, currency, staff.lang),
+    }
+
+
+@pages.get("/pos")
+def pos_page(
+    request: Request, staff: Staff = Depends(current_staff), db: Database = Depends(database)
+) -> Response:
+    data = db.run(lambda s: _page_data(s, staff), write=False)
+    digits = exponent(staff.ctx.merchant.currency)
+    return page(
+        request,
+        "pos.html",
+        staff.lang,
+        staff=staff,
+        section="pos",
+        price_step="1" if digits == 0 else "0." + "0" * (digits - 1) + "1",
+        **data,
+    )
+
+
+# --- JSON endpoints --------------------------------------------------------------------------
+
+
+def _find(session: Session, staff: Staff, q: str) -> dict[str, Any]:
+    """A phone in any local format, else a member code (a scanner types the code, then Enter)."""
+    ctx = staff.ctx
+    found = None
+    try:
+        found = customers.lookup(session, ctx, phone=q)
+    except (NotFound, InvalidField):
+        try:
+            found = customers.lookup(session, ctx, code=q)
+        except (NotFound, InvalidField):
+            raise InvalidField("q", "no such customer") from None
+    return card_json(loyalty_view.card(session, ctx, found.id, staff.lang), staff)
+
+
+@api.get("/customer")
+def find_customer(
+    q: str = Query(..., min_length=1, max_length=40),
+    staff: Staff = Depends(current_staff),
+    db: Database = Depends(database),
+) -> Response:
+    found = _run(staff, db, lambda s: _find(s, staff, q.strip()), write=False)
+    if isinstance(found, JSONResponse):
+        return _error(staff, 404, NO_CUSTOMER, "q")
+    return _json(found)
+
+
+@api.get("/customers/{customer_id}")
+def customer_card(
+    customer_id: uuid.UUID, staff: Staff = Depends(current_staff), db: Database = Depends(database)
+) -> Response:
+    found = _run(
+        staff,
+        db,
+        lambda s: card_json(loyalty_view.card(s, staff.ctx, customer_id, staff.lang), staff),
+        write=False,
+    )
+    return found if isinstance(found, JSONResponse) else _json(found)
+
+
+def _priced(staff: Staff, sale: PosSale) -> CheckoutIn | JSONResponse:
+    try:
+        return _checkout_body(sale, staff.ctx.merchant.currency)
+    except InvalidField as exc:
+        return _error(staff, 422, BAD_PRICE, exc.field)
+
+
+@api.post("/quote", dependencies=[Depends(check_csrf_header)])
+def quote(
+    sale: PosSale, staff: Staff = Depends(current_staff), db: Database = Depends(database)
+) -> Response:
+    body = _priced(staff, sale)
+    if isinstance(body, JSONResponse):
+        return body
+
+    def work(s: Session) -> dict[str, Any]:
+        program = loyalty.current_program(s, staff.ctx)[1]
+        return _sale_json(checkout.quote(s, staff.ctx, body), body, program, staff.lang)
+
+    found = _run(staff, db, work, write=False)
+    return found if isinstance(found, JSONResponse) else _json(found)
+
+
+@api.post("/commit", dependencies=[Depends(check_csrf_header)])
+def commit(
+    sale: PosSale, staff: Staff = Depends(current_staff), db: Database = Depends(database)
+) -> Response:
+    body = _priced(staff, sale)
+    if isinstance(body, JSONResponse):
+        return body
+
+    def work(s: Session) -> dict[str, Any]:
+        result, replayed = checkout.commit(s, staff.ctx, body)
+        # A replay is priced with the program the sale was made with, for its labels too.
+        purchase = checkout.get_purchase(s, staff.ctx, uuid.UUID(result["purchase_id"]))
+        program = loyalty.program_version(s, staff.ctx, purchase.program_version)
+        return _sale_json(result, body, program, staff.lang) | {"replayed": replayed}
+
+    found = _run(staff, db, work)
+    if isinstance(found, JSONResponse):
+        return found
+    return _json(found, 200 if found["replayed"] else 201)
+
+
+@api.post("/redeem", dependencies=[Depends(check_csrf_header)])
+def redeem(
+    data: PosRedeem, staff: Staff = Depends(current_staff), db: Database = Depends(database)
+) -> Response:
+    def work(s: Session) -> dict[str, Any]:
+        voucher, _balance = loyalty.redeem(s, staff.ctx, data.customer_id, data.reward_id)
+        card = loyalty_view.card(s, staff.ctx, data.customer_id, staff.lang)
+        return {"voucher": voucher.code, "name": voucher.name, "card": card_json(card, staff)}
+
+    found = _run(staff, db, work)
+    if isinstance(found, JSONResponse):
+        return found
+    return _json(found, 201)
