@@ -1,0 +1,1 @@
+"""Checkout: quote, commit and refund. The one place a sale is recorded."""

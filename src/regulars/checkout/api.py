@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from regulars.checkout import service
+from regulars.checkout.schemas import CheckoutIn, CheckoutOut, RefundIn, RefundOut
+from regulars.merchants.auth import Tx, tx
+
+router = APIRouter(tags=["checkout"])
+REPLAYED = {
+    "description": "A replay: this receipt/refund was committed before with the same body",
+    "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
+}
+
+
+def _answer(model: type[Any], result: dict[str, Any], replayed: bool) -> JSONResponse:
+    body = model.model_validate(result).model_dump(mode="json")
+    if replayed:
+        return JSONResponse(body, status_code=200, headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(body, status_code=201)
+
+
+@router.post("/checkout/quote", response_model=CheckoutOut)
+def quote(body: CheckoutIn, t: Tx = Depends(tx)) -> object:
+    return t.read(service.quote, body)
+
+
+@router.post(
+    "/checkout",
+    response_model=CheckoutOut,
+    status_code=201,
+    responses={200: {"model": CheckoutOut, **REPLAYED}},
+)
+def commit(body: CheckoutIn, t: Tx = Depends(tx)) -> JSONResponse:
+    result, replayed = t(service.commit, body)
+    return _answer(CheckoutOut, result, replayed)
+
+
+@router.post(
+    "/purchases/{purchase_id}/refunds",
+    response_model=RefundOut,
+    status_code=201,
+    responses={200: {"model": RefundOut, **REPLAYED}},
+)
+def refund(purchase_id: uuid.UUID, body: RefundIn, t: Tx = Depends(tx)) -> JSONResponse:
+    result, replayed = t(service.refund, purchase_id, body)
+    return _answer(RefundOut, result, replayed)
+
+
+@router.get("/purchases/{purchase_id}", response_model=CheckoutOut)
+def get_purchase(purchase_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
+    return t(service.purchase_result, purchase_id)

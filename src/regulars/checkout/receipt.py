@@ -1,0 +1,54 @@
+"""Receipt lines in the customer's language (gettext catalogs, Babel number formats)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.numbers import format_decimal
+
+from regulars.kit.money import format_money
+from regulars.web.i18n import choose, translations
+
+
+def receipt_lines(result: dict[str, Any], locale: str | None, shop_locale: str) -> list[str]:
+    lang = choose(locale, shop_locale)
+    _ = translations(lang).gettext
+    currency = result["currency"]
+
+    def n(value: int) -> str:
+        return str(format_decimal(value, locale=lang))
+
+    lines = [_("Total: %(amount)s") % {"amount": format_money(result["total"], currency, lang)}]
+    if result["discount_total"]:
+        saved = format_money(result["discount_total"], currency, lang)
+        lines.append(_("You saved: %(amount)s") % {"amount": saved})
+    if result["customer_id"] is None:
+        return lines
+    if result["points_redeemed"]:
+        lines.append(_("Points used: %(points)s") % {"points": n(result["points_redeemed"])})
+    lines.append(_("Points earned: %(points)s") % {"points": n(result["points_earned"])})
+    if result["balance"] is not None:
+        lines.append(_("Balance: %(points)s points") % {"points": n(result["balance"])})
+    for stamp in result["stamps"]:
+        if stamp["completed_now"]:
+            lines.append(_("Free item earned: %(name)s") % {"name": stamp["reward_name"]})
+        lines.append(
+            _("%(card)s: %(stamps)s of %(required)s stamps")
+            % {
+                "card": stamp["name"],
+                "stamps": n(stamp["stamps"]),
+                "required": n(stamp["required"]),
+            }
+        )
+    tier = result["tier"]
+    if tier and tier["name"]:
+        lines.append(_("Tier: %(tier)s") % {"tier": tier["name"]})
+    if tier and tier["next_name"] and tier["spend_to_next"]:
+        lines.append(
+            _("Spend %(amount)s more to reach %(tier)s")
+            % {
+                "amount": format_money(tier["spend_to_next"], currency, lang),
+                "tier": tier["next_name"],
+            }
+        )
+    return lines

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Self
+
+from pydantic import Field, model_validator
+
+from regulars.kit.schemas import Schema
+from regulars.loyalty.schemas import StampOut, TierOut
+
+MAX_SALE = 10**15  # minor units; keeps every sum far inside a 64-bit integer
+
+
+class CustomerRef(Schema):
+    id: uuid.UUID | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    member_code: str | None = Field(default=None, max_length=40)
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if sum(v is not None for v in (self.id, self.phone, self.member_code)) != 1:
+            raise ValueError("give exactly one of id, phone, member_code")
+        return self
+
+
+class LineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    name: str = Field(default="", max_length=200)
+    category: str = Field(default="", max_length=64)
+    quantity: int = Field(ge=1, le=100_000)
+    unit_price: int = Field(ge=0, le=10**12, description="Minor units")
+
+
+class CheckoutIn(Schema):
+    receipt_id: str = Field(min_length=1, max_length=64, examples=["R-1001"])
+    store_id: uuid.UUID | None = Field(default=None, description="Default: the main store")
+    customer: CustomerRef | None = Field(default=None, description="Omit for an anonymous sale")
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    coupon_codes: list[str] = Field(default_factory=list, max_length=10)
+    vouchers: list[str] = Field(default_factory=list, max_length=10)
+    redeem_points: int = Field(default=0, ge=0, le=10**9)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Self:
+        if sum(line.quantity * line.unit_price for line in self.lines) > MAX_SALE:
+            raise ValueError(f"lines: a sale adds up to at most {MAX_SALE} minor units")
+        return self
+
+
+class BreakdownOut(Schema):
+    rule: str
+    points: int
+
+
+class AppliedVoucher(Schema):
+    code: str
+    name: str
+    discount: int
+
+
+class CheckoutOut(Schema):
+    purchase_id: uuid.UUID | None = Field(description="null in a quote")
+    receipt_id: str
+    store_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    currency: str
+    subtotal: int
+    discount_total: int
+    points_redeemed: int
+    points_value: int = Field(description="Minor units paid with points")
+    total: int = Field(description="Minor units paid in money")
+    points_earned: int
+    points_breakdown: list[BreakdownOut]
+    balance: int | None
+    stamps: list[StampOut]
+    tier: TierOut | None
+    vouchers_applied: list[AppliedVoucher]
+    receipt_lines: list[str]
+    created_at: datetime | None
+
+
+class RefundLineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=100_000)
+
+
+class RefundIn(Schema):
+    refund_id: str = Field(min_length=1, max_length=64)
+    lines: list[RefundLineIn] = Field(
+        default_factory=list, max_length=500, description="Empty: the whole sale"
+    )
+
+
+class RefundOut(Schema):
+    refund_id: str
+    purchase_id: uuid.UUID
+    amount: int
+    points_reversed: int = Field(description="Earned points taken back")
+    points_returned: int = Field(description="Points that paid for the refunded part, given back")
+    balance: int | None
+    created_at: datetime
+
+
+def canonical(body: Any) -> dict[str, Any]:
+    """The request as compared for replays: parsed, defaults filled, so key order and omitted
+    defaults do not make two identical sales look different."""
+    data: dict[str, Any] = body.model_dump(mode="json")
+    return data

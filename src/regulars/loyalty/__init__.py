@@ -1,0 +1,1 @@
+"""Loyalty: program rules, points ledger, tiers, stamp cards, rewards and vouchers."""

@@ -1,0 +1,504 @@
+"""Loyalty rules applied to the database: program versions, adjustments, rewards, vouchers,
+stamps and tiers. Checkout calls into here; routes call into here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from regulars.customers import service as customers
+from regulars.kit import clock, codes
+from regulars.kit.context import Ctx
+from regulars.kit.errors import Conflict, NotFound
+from regulars.kit.money import exponent
+from regulars.kit.pagination import Page, PageRequest, paginate
+from regulars.kit.sql import insert_ignore
+from regulars.loyalty import ledger, rules
+from regulars.loyalty.models import (
+    LoyaltyAccount,
+    PointsEntry,
+    ProgramVersion,
+    Reward,
+    StampProgress,
+    TierChange,
+    Voucher,
+)
+from regulars.loyalty.program import Program, default_program
+from regulars.loyalty.schemas import AdjustmentCreate, RewardCreate, RewardUpdate
+from regulars.merchants import service as merchants
+
+VOUCHER_CODE_LENGTH = 12  # 60 bits from `secrets`
+EXPIRING_DAYS = 30
+
+
+class OutOfStock(Conflict):
+    slug, title = "out-of-stock", "Reward out of stock"
+
+
+# --- program -------------------------------------------------------------------------------
+
+
+def current_program(session: Session, ctx: Ctx) -> tuple[int, Program, datetime | None]:
+    """(version, program, saved_at); version 0 is the default a new merchant starts with."""
+    q = (
+        select(ProgramVersion)
+        .where(ProgramVersion.merchant_id == ctx.merchant_id)
+        .order_by(ProgramVersion.version.desc())
+        .limit(1)
+    )
+    row = session.scalar(q)
+    if row is None:
+        return 0, default_program(exponent(ctx.merchant.currency)), None
+    return row.version, Program.model_validate(row.config), row.created_at
+
+
+def save_program(session: Session, ctx: Ctx, program: Program) -> tuple[int, Program, datetime]:
+    """A new version from now on; past entries keep the rules they were made with."""
+    merchants.require_role(ctx, "manager")
+    version, _old, _at = current_program(session, ctx)
+    row = ProgramVersion(
+        merchant_id=ctx.merchant_id,
+        version=version + 1,
+        config=program.model_dump(mode="json"),
+        actor_type=ctx.actor.kind,
+        actor_id=ctx.actor.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("the program was changed at the same time; reload and save again") from None
+    merchants.record_audit(
+        session, ctx, "program.saved", "program", row.id, {"version": row.version}
+    )
+    return row.version, program, row.created_at
+
+
+# --- ledger --------------------------------------------------------------------------------
+
+
+def entry_expiry(program: Program, at: datetime) -> datetime | None:
+    if not program.expiry_months:
+        return None
+    return clock.add_months(at, program.expiry_months)
+
+
+def list_ledger(
+    session: Session, ctx: Ctx, customer_id: uuid.UUID, req: PageRequest
+) -> Page[PointsEntry]:
+    customer = customers.get_customer(session, ctx, customer_id)
+    q = select(PointsEntry).where(
+        PointsEntry.merchant_id == ctx.merchant_id, PointsEntry.customer_id == customer.id
+    )
+    if req.after:
+        q = q.where(PointsEntry.id < req.after)
+    rows = session.scalars(q.order_by(PointsEntry.id.desc()).limit(req.limit + 1)).all()
+    return paginate(rows, req, key=lambda e: e.id)
+
+
+def adjust(
+    session: Session, ctx: Ctx, customer_id: uuid.UUID, data: AdjustmentCreate
+) -> ledger.Posted:
+    """Manager correction with a reason; never overdraws; audited."""
+    merchants.require_role(ctx, "manager")
+    customer = customers.get_customer(session, ctx, customer_id)
+    posted = ledger.post(session, ctx, customer.id, data.points, "adjust", data.reason)
+    merchants.record_audit(
+        session, ctx, "points.adjusted", "customer", customer.id, {"points": data.points}
+    )
+    return posted
+
+
+def expire_all(session: Session, ctx: Ctx) -> dict[str, int]:
+    """Expire what is due for every customer of the merchant (the `points.expire` job)."""
+    total = customers_touched = 0
+    for customer_id in ledger.customers_with_due_points(session, ctx, clock.now()):
+        expired = ledger.expire_customer(session, ctx, customer_id)
+        if expired:
+            total += expired
+            customers_touched += 1
+    return {"customers": customers_touched, "points": total}
+
+
+# --- rewards and vouchers ---------------------------------------------------------------------
+
+
+def create_reward(session: Session, ctx: Ctx, data: RewardCreate) -> Reward:
+    merchants.require_role(ctx, "manager")
+    reward = Reward(merchant_id=ctx.merchant_id, **data.model_dump())
+    session.add(reward)
+    session.flush()
+    merchants.record_audit(session, ctx, "reward.created", "reward", reward.id)
+    return reward
+
+
+def list_rewards(session: Session, ctx: Ctx, active_only: bool = False) -> Sequence[Reward]:
+    q = select(Reward).where(Reward.merchant_id == ctx.merchant_id)
+    if active_only:
+        q = q.where(Reward.active.is_(True))
+    return session.scalars(q.order_by(Reward.cost_points, Reward.id)).all()
+
+
+def get_reward(session: Session, ctx: Ctx, reward_id: uuid.UUID) -> Reward:
+    reward = session.get(Reward, (ctx.merchant_id, reward_id))
+    if reward is None:
+        raise NotFound("reward not found")
+    return reward
+
+
+def update_reward(session: Session, ctx: Ctx, reward_id: uuid.UUID, data: RewardUpdate) -> Reward:
+    merchants.require_role(ctx, "manager")
+    reward = get_reward(session, ctx, reward_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        setattr(reward, key, value)
+    merchants.record_audit(session, ctx, "reward.updated", "reward", reward.id, changes)
+    session.flush()
+    return reward
+
+
+def _issue_voucher(session: Session, ctx: Ctx, customer_id: uuid.UUID, **fields: Any) -> Voucher:
+    for _attempt in range(5):
+        voucher = Voucher(
+            merchant_id=ctx.merchant_id,
+            customer_id=customer_id,
+            code=codes.random_code(VOUCHER_CODE_LENGTH),
+            **fields,
+        )
+        try:
+            with session.begin_nested():
+                session.add(voucher)
+                session.flush()
+            return voucher
+        except IntegrityError:
+            continue
+    raise Conflict("could not allocate a voucher code; try again")
+
+
+def redeem(
+    session: Session, ctx: Ctx, customer_id: uuid.UUID, reward_id: uuid.UUID
+) -> tuple[Voucher, int]:
+    """Points -> a single-use voucher. 409 when the balance or the stock does not cover it."""
+    customer = customers.get_customer(session, ctx, customer_id)
+    reward = get_reward(session, ctx, reward_id)
+    if not reward.active:
+        raise Conflict("this reward is not offered now")
+    if reward.stock is not None:  # unlimited rewards take no lock on the reward row
+        took = session.execute(
+            update(Reward)
+            .where(Reward.merchant_id == ctx.merchant_id, Reward.id == reward.id, Reward.stock > 0)
+            .values(stock=Reward.stock - 1)
+            .returning(Reward.id)
+        ).scalar_one_or_none()
+        if took is None:
+            raise OutOfStock("no stock left for this reward")
+    now = clock.now()
+    voucher = _issue_voucher(
+        session,
+        ctx,
+        customer.id,
+        reward_id=reward.id,
+        source="redemption",
+        name=reward.name,
+        kind=reward.kind,
+        amount=reward.amount,
+        percent=reward.percent,
+        sku=reward.sku,
+        points_cost=reward.cost_points,
+        issued_at=now,
+        expires_at=now + timedelta(days=reward.valid_days),
+    )
+    posted = ledger.post(
+        session,
+        ctx,
+        customer.id,
+        -reward.cost_points,
+        "redeem",
+        f"reward: {reward.name}",
+        voucher_id=voucher.id,
+    )
+    return voucher, posted.balance
+
+
+def find_voucher(session: Session, ctx: Ctx, code: str) -> Voucher | None:
+    normalized = codes.normalize(code)
+    if not normalized:
+        return None
+    q = select(Voucher).where(Voucher.merchant_id == ctx.merchant_id, Voucher.code == normalized)
+    return session.scalar(q)
+
+
+def consume_voucher(
+    session: Session, ctx: Ctx, voucher_id: uuid.UUID, purchase_id: uuid.UUID
+) -> bool:
+    """Mark used exactly once: only the transaction whose UPDATE matches 'issued' wins."""
+    now = clock.now()
+    won = session.execute(
+        update(Voucher)
+        .where(
+            Voucher.merchant_id == ctx.merchant_id,
+            Voucher.id == voucher_id,
+            Voucher.status == "issued",
+            Voucher.expires_at > now,
+        )
+        .values(status="used", used_at=now, purchase_id=purchase_id)
+        .returning(Voucher.id)
+    ).scalar_one_or_none()
+    return won is not None
+
+
+def open_vouchers(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> Sequence[Voucher]:
+    q = select(Voucher).where(
+        Voucher.merchant_id == ctx.merchant_id,
+        Voucher.customer_id == customer_id,
+        Voucher.status == "issued",
+        Voucher.expires_at > clock.now(),
+    )
+    return session.scalars(q.order_by(Voucher.expires_at)).all()
+
+
+# --- stamps ----------------------------------------------------------------------------------
+
+
+def add_stamps(
+    session: Session,
+    ctx: Ctx,
+    customer_id: uuid.UUID,
+    program: Program,
+    lines: Sequence[rules.Line],
+    purchase_id: uuid.UUID,
+) -> list[dict[str, Any]]:
+    """One stamp per eligible unit; each full card becomes a free-item voucher at once."""
+    progress = []
+    for card in program.stamp_cards:
+        qty = rules.stamp_quantity(card, lines)
+        row = _lock_stamps(session, ctx, customer_id, card.code)
+        completed_now = 0
+        if qty:
+            total = row.stamps + qty
+            completed_now, row.stamps = divmod(total, card.stamps_required)
+            row.completed += completed_now
+            row.updated_at = clock.now()
+            for _ in range(completed_now):
+                _issue_voucher(
+                    session,
+                    ctx,
+                    customer_id,
+                    reward_id=None,
+                    source="stamp_card",
+                    name=card.reward_name,
+                    kind="free_item",
+                    sku=card.reward_sku,
+                    issued_at=clock.now(),
+                    expires_at=clock.now() + timedelta(days=90),
+                    purchase_id=None,
+                )
+        progress.append(_stamp_out(card, row.stamps, completed_now))
+    session.flush()
+    return progress
+
+
+def remove_stamps(
+    session: Session,
+    ctx: Ctx,
+    customer_id: uuid.UUID,
+    program: Program,
+    lines: Sequence[rules.Line],
+) -> None:
+    """A refund takes back the stamps its items gave, down to zero (a free item already handed
+    over stays given)."""
+    for card in program.stamp_cards:
+        qty = rules.stamp_quantity(card, lines)
+        if qty:
+            row = _lock_stamps(session, ctx, customer_id, card.code)
+            row.stamps = max(0, row.stamps - qty)
+            row.updated_at = clock.now()
+    session.flush()
+
+
+def _lock_stamps(session: Session, ctx: Ctx, customer_id: uuid.UUID, card: str) -> StampProgress:
+    insert_ignore(
+        session,
+        StampProgress.__table__,  # type: ignore[arg-type]
+        {
+            "merchant_id": ctx.merchant_id,
+            "customer_id": customer_id,
+            "card_code": card,
+            "stamps": 0,
+            "completed": 0,
+            "updated_at": clock.now(),
+        },
+    )
+    q = (
+        select(StampProgress)
+        .where(
+            StampProgress.merchant_id == ctx.merchant_id,
+            StampProgress.customer_id == customer_id,
+            StampProgress.card_code == card,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(q).one()
+
+
+def _stamp_out(card: Any, stamps: int, completed_now: int = 0) -> dict[str, Any]:
+    return {
+        "card": card.code,
+        "name": card.name,
+        "stamps": stamps,
+        "required": card.stamps_required,
+        "reward_name": card.reward_name,
+        "completed_now": completed_now,
+    }
+
+
+def stamps_of(
+    session: Session, ctx: Ctx, customer_id: uuid.UUID, program: Program
+) -> list[dict[str, Any]]:
+    q = select(StampProgress).where(
+        StampProgress.merchant_id == ctx.merchant_id, StampProgress.customer_id == customer_id
+    )
+    have = {row.card_code: row.stamps for row in session.scalars(q)}
+    return [_stamp_out(card, have.get(card.code, 0)) for card in program.stamp_cards]
+
+
+# --- tiers -----------------------------------------------------------------------------------
+
+
+def apply_tier(
+    session: Session,
+    ctx: Ctx,
+    account: LoyaltyAccount,
+    program: Program,
+    spend: int,
+    reason: str,
+) -> None:
+    """Upgrade at once; downgrade only after the spend stayed below for the grace period."""
+    now = clock.now()
+    account.qualifying_spend = spend
+    levels = [t.code for t in program.tiers.levels]
+    target = rules.tier_for_spend(program, spend)
+    target_rank = levels.index(target.code) if target else -1
+    current_rank = levels.index(account.tier_code) if account.tier_code in levels else -1
+    change_to: str | bool | None = False
+    if account.tier_code is not None and account.tier_code not in levels:
+        change_to = target.code if target else None  # the tier was removed from the program
+    elif target_rank > current_rank:
+        change_to = target.code if target else None
+    elif target_rank == current_rank:
+        account.below_tier_since = None
+    elif account.below_tier_since is None:
+        account.below_tier_since = now
+    elif now - account.below_tier_since >= timedelta(days=program.tiers.downgrade_grace_days):
+        change_to = target.code if target else None
+        reason = "downgrade after grace"
+    if change_to is not False and change_to != account.tier_code:
+        session.add(
+            TierChange(
+                merchant_id=ctx.merchant_id,
+                customer_id=account.customer_id,
+                from_tier=account.tier_code,
+                to_tier=change_to,
+                reason=reason,
+                at=now,
+            )
+        )
+        account.tier_code = change_to  # type: ignore[assignment]
+        account.tier_since = now
+        account.below_tier_since = None
+    session.flush()
+
+
+def tier_out(program: Program, account: LoyaltyAccount | None) -> dict[str, Any]:
+    spend = account.qualifying_spend if account else 0
+    code = account.tier_code if account else None
+    tier = next((t for t in program.tiers.levels if t.code == code), None)
+    if code is None:  # no sale yet: the entry tier (min_spend 0) is already theirs
+        tier = rules.tier_for_spend(program, spend)
+    upcoming = rules.next_tier(program, tier)
+    return {
+        "code": tier.code if tier else None,
+        "name": tier.name if tier else None,
+        "multiplier": tier.multiplier if tier else 100,
+        "perks": tier.perks if tier else "",
+        "qualifying_spend": spend,
+        "next_code": upcoming.code if upcoming else None,
+        "next_name": upcoming.name if upcoming else None,
+        "spend_to_next": max(0, upcoming.min_spend - spend) if upcoming else None,
+    }
+
+
+def tier_history(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> Sequence[TierChange]:
+    q = select(TierChange).where(
+        TierChange.merchant_id == ctx.merchant_id, TierChange.customer_id == customer_id
+    )
+    return session.scalars(q.order_by(TierChange.at, TierChange.id)).all()
+
+
+def account_of(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> LoyaltyAccount | None:
+    return session.get(LoyaltyAccount, (ctx.merchant_id, customer_id))
+
+
+def summary(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any]:
+    """What the till and the portal show: balance, tier progress, stamps, open vouchers."""
+    customer = customers.get_customer(session, ctx, customer_id)
+    _version, program, _at = current_program(session, ctx)
+    account = account_of(session, ctx, customer.id)
+    return {
+        "customer_id": customer.id,
+        "currency": ctx.merchant.currency,
+        "balance": account.balance if account else 0,
+        "lifetime_earned": account.lifetime_earned if account else 0,
+        "expiring_soon": ledger.expiring_within(session, ctx, customer.id, EXPIRING_DAYS),
+        "expiring_days": EXPIRING_DAYS,
+        "tier": tier_out(program, account),
+        "stamps": stamps_of(session, ctx, customer.id, program),
+        "vouchers": open_vouchers(session, ctx, customer.id),
+    }
+
+
+def ledger_sum(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:
+    q = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+        PointsEntry.merchant_id == ctx.merchant_id, PointsEntry.customer_id == customer_id
+    )
+    return int(session.scalar(q) or 0)
+
+
+def lock_account_for_sale(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> LoyaltyAccount:
+    return ledger.lock_account(session, ctx, customer_id)
+
+
+def accounts(session: Session, ctx: Ctx) -> list[uuid.UUID]:
+    q = select(LoyaltyAccount.customer_id).where(LoyaltyAccount.merchant_id == ctx.merchant_id)
+    return list(session.scalars(q.order_by(LoyaltyAccount.customer_id)))
+
+
+def program_version(session: Session, ctx: Ctx, version: int) -> Program:
+    """The rules a past sale was priced with (refunds reverse with those, not today's)."""
+    if version == 0:
+        return default_program(exponent(ctx.merchant.currency))
+    q = select(ProgramVersion.config).where(
+        ProgramVersion.merchant_id == ctx.merchant_id, ProgramVersion.version == version
+    )
+    config = session.scalar(q)
+    if config is None:
+        raise NotFound("program version not found")
+    return Program.model_validate(config)
+
+
+def earn_expiry_of(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> datetime | None:
+    q = select(func.min(PointsEntry.expires_at)).where(
+        PointsEntry.merchant_id == ctx.merchant_id,
+        PointsEntry.purchase_id == purchase_id,
+        PointsEntry.points > 0,
+        PointsEntry.kind.in_(ledger.EARNING_KINDS),
+    )
+    return session.scalar(q)
