@@ -16,11 +16,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from regulars.app import create_app
 from regulars.db import Database
+from regulars.merchants import service as merchants_service
 from regulars.migrate import upgrade
 from regulars.models import metadata
 from regulars.settings import Settings
@@ -38,6 +40,15 @@ def _pg_admin_url() -> str:
 def _with_db(url: str, name: str) -> str:
     base, _, _old = url.rpartition("/")
     return f"{base}/{name}"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at production cost takes ~0.5 s a hash and every test merchant has an owner. Still
+    real argon2 (the parameters travel inside each hash), only cheaper."""
+    monkeypatch.setattr(
+        merchants_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +79,9 @@ def drop_pg_database(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'regulars.db'}"
         upgrade(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,7 @@ def make_merchant(
     data = MerchantCreate(
         name=name, country=country, currency=currency, timezone=timezone, locale=locale
     )
-    email = email or f"owner-{name.lower().replace(' ', '-')}-{id(data)}@example.com"
+    email = email or f"owner-{uuid.uuid4().hex[:12]}@example.com"
     info, owner, key = db.run(lambda s: merchants.create_merchant(s, data, email, PASSWORD))
     ctx = Ctx(info, Actor("staff", owner.id, "owner"))
     return Shop(ctx=ctx, api_key=key, owner_email=owner.email)

@@ -13,10 +13,14 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
+from regulars.checkout.api import router as checkout_router
 from regulars.customers.api import router as customers_router
+from regulars.customers.import_api import router as customer_imports_router
 from regulars.db import Database
 from regulars.kit import problems
 from regulars.kit.accesslog import AccessLog
+from regulars.kit.idempotency import IdempotencyMiddleware
+from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.settings import Settings
 from regulars.web import pages
@@ -42,6 +46,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     api = APIRouter(prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
     api.include_router(merchants_router)
     api.include_router(customers_router)
+    api.include_router(loyalty_router)
+    api.include_router(checkout_router)
+    api.include_router(customer_imports_router)
     app.include_router(api)
     app.include_router(pages.router)
 
@@ -71,5 +78,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         https_only=False,
         max_age=12 * 3600,
     )
+    app.add_middleware(IdempotencyMiddleware, store=app.state.db.run)
     app.add_middleware(AccessLog)
     return app

@@ -112,9 +112,7 @@ def merchant_create(
     password = owner_password or secrets.token_urlsafe(12)
     slug_hint = data.name.lower().replace(" ", "-")[:20]
     email = owner_email or f"owner@{slug_hint}.local"
-    merchant, owner, api_key = db.run(
-        lambda s: service.create_merchant(s, data, email, password)
-    )
+    merchant, owner, api_key = db.run(lambda s: service.create_merchant(s, data, email, password))
     out = {
         "merchant_id": str(merchant.id),
         "slug": merchant.slug,
@@ -168,6 +166,47 @@ def export_customers(
         with out.open("w", encoding="utf-8", newline="") as fh:
             count = importer.export_csv(db, ctx, fh)
         typer.echo(f"{count} customers written to {out}", err=True)
+
+
+def _each_merchant(db, slug: str | None):  # type: ignore[no-untyped-def]
+    from regulars.kit.context import SYSTEM, Ctx
+    from regulars.merchants import service
+
+    if slug:
+        return [_merchant_ctx(db, slug)]
+    return [Ctx(m, SYSTEM) for m in db.run(service.list_merchants, write=False)]
+
+
+@app.command()
+def expire(
+    merchant: str = typer.Option(None, help="Merchant slug (default: every merchant)"),
+) -> None:
+    """Expire points that are due (oldest first); safe to run again, it expires nothing twice."""
+    from regulars.loyalty import service as loyalty
+
+    settings = _settings()
+    db = _database(settings)
+    from regulars.kit import idempotency
+
+    for ctx in _each_merchant(db, merchant):
+        done = db.run(lambda s, ctx=ctx: loyalty.expire_all(s, ctx))
+        typer.echo(json.dumps({"merchant": ctx.merchant.slug, **done}))
+    purged = db.run(idempotency.purge)
+    typer.echo(json.dumps({"idempotency_keys_purged": purged}))
+
+
+@app.command("recompute-tiers")
+def recompute_tiers(
+    merchant: str = typer.Option(None, help="Merchant slug (default: every merchant)"),
+) -> None:
+    """The daily tier job: rolling windows move, downgrades happen after the grace period."""
+    from regulars.checkout import service as checkout
+
+    settings = _settings()
+    db = _database(settings)
+    for ctx in _each_merchant(db, merchant):
+        changed = db.run(lambda s, ctx=ctx: checkout.recompute_tiers(s, ctx))
+        typer.echo(json.dumps({"merchant": ctx.merchant.slug, "tier_changes": changed}))
 
 
 def main() -> None:

@@ -1,7 +1,18 @@
 """Every domain's tables, imported once so metadata (and Alembic) sees the whole schema."""
 
+from regulars.checkout.models import Purchase, PurchaseLine, Refund
 from regulars.customers.models import Consent, Customer, ImportJob, Note, PortalCode
+from regulars.kit.idempotency import IdempotencyKey
 from regulars.kit.models import Base
+from regulars.loyalty.models import (
+    LoyaltyAccount,
+    PointsEntry,
+    ProgramVersion,
+    Reward,
+    StampProgress,
+    TierChange,
+    Voucher,
+)
 from regulars.merchants.models import ApiKey, AuditEvent, Merchant, StaffUser, Store
 
 metadata = Base.metadata
@@ -11,11 +22,22 @@ __all__ = [
     "AuditEvent",
     "Consent",
     "Customer",
+    "IdempotencyKey",
     "ImportJob",
+    "LoyaltyAccount",
     "Merchant",
     "Note",
+    "PointsEntry",
     "PortalCode",
+    "ProgramVersion",
+    "Purchase",
+    "PurchaseLine",
+    "Refund",
+    "Reward",
     "StaffUser",
+    "StampProgress",
     "Store",
+    "TierChange",
+    "Voucher",
     "metadata",
 ]

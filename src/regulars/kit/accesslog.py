@@ -1,4 +1,5 @@
-"""One JSON log line per request: method, path (no query string: it can hold a phone), status, ms."""
+"""One JSON log line per request: method, path (never the query string, which can hold a
+phone number), status and milliseconds."""
 
 from __future__ import annotations
 

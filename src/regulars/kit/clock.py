@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -30,3 +31,10 @@ def frozen(at: datetime) -> Iterator[None]:
         yield
     finally:
         _frozen = previous
+
+
+def add_months(at: datetime, months: int) -> datetime:
+    """Same day and time `months` later (or earlier), clamped to the month's last day."""
+    index = at.month - 1 + months
+    year, month = at.year + index // 12, index % 12 + 1
+    return at.replace(year=year, month=month, day=min(at.day, calendar.monthrange(year, month)[1]))

@@ -13,8 +13,9 @@ _READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def random_code(length: int) -> str:
-    """`length` symbols of 5 random bits each, from `secrets`."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    """`length` symbols of 5 random bits each, from `secrets` (one draw of 5 x length bits)."""
+    value = int.from_bytes(secrets.token_bytes((5 * length + 7) // 8), "big")
+    return "".join(ALPHABET[(value >> (5 * i)) & 31] for i in range(length))
 
 
 def normalize(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Who is acting, for which merchant. Every service call receives one; every query is scoped by it."""
+"""Who is acting, for which merchant. Every service call receives one; every query is scoped
+by it."""
 
 from __future__ import annotations
 

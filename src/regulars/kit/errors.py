@@ -1,4 +1,5 @@
-"""One error base class; every domain error subclasses it and is rendered as RFC 9457 problem+json."""
+"""One error base class; every domain error subclasses it and is rendered as RFC 9457
+problem+json."""
 
 from __future__ import annotations
 

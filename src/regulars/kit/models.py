@@ -1,10 +1,11 @@
-"""Declarative base: naming convention for portable migrations, UTC-aware datetimes on every engine."""
+"""Declarative base: naming convention for portable migrations, UTC-aware datetimes on every
+engine."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, MetaData, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
@@ -48,7 +49,7 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         uuid.UUID: Uuid(),
         dict[str, Any]: JSONType,

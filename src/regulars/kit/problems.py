@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from regulars.kit.errors import ProblemError
+from regulars.kit.idempotency import Replay
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -53,6 +54,15 @@ def install(app: FastAPI) -> None:
     async def _problem(_req: Request, exc: ProblemError) -> JSONResponse:
         return _response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
 
+    @app.exception_handler(Replay)
+    async def _replay(_req: Request, exc: Replay) -> Response:
+        return Response(
+            exc.body,
+            status_code=exc.status_code,
+            media_type="application/json" if exc.body[:1] in ("{", "[") else "text/plain",
+            headers={"Idempotent-Replayed": "true"},
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
@@ -63,6 +73,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # The framework's 400 is a body it could not read (not UTF-8, cut short): malformed
+            # input like bad JSON, so the same documented 422 naming the body.
+            errors = [{"field": "body", "message": str(exc.detail)}]
+            return _response(422, "invalid-field", "Invalid input", f"body: {exc.detail}", errors)
         titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
         title = titles.get(exc.status_code, "Error")
         slug = title.lower().replace(" ", "-")

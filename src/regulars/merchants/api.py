@@ -63,7 +63,9 @@ def list_api_keys(
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
 def create_api_key(body: ApiKeyCreate, t: Tx = Depends(tx)) -> object:
     key, secret = t(service.issue_api_key, body)
-    return ApiKeyCreated.model_validate({**ApiKeyOut.model_validate(key).model_dump(), "key": secret})
+    return ApiKeyCreated.model_validate(
+        {**ApiKeyOut.model_validate(key).model_dump(), "key": secret}
+    )
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyOut)

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from regulars.db import Database
+from regulars.kit import idempotency
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Unauthorized
 from regulars.merchants import service
@@ -46,7 +47,26 @@ class Tx:
     def __call__(
         self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        return self.db.run(lambda s: fn(s, self.ctx, *args, **kwargs), write=self.write)
+        if not self.write:
+            return self.db.run(lambda s: fn(s, self.ctx, *args, **kwargs), write=False)
+
+        def work(session: Session) -> T:
+            idempotency.claim(session, self.ctx.merchant_id)
+            return fn(session, self.ctx, *args, **kwargs)
+
+        return self.db.run(work)
+
+    def read(
+        self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """For a POST that only reads (a quote): no write lock on SQLite."""
+        return self.db.run(lambda s: fn(s, self.ctx, *args, **kwargs), write=False)
+
+    def audited(
+        self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """For a GET that records itself (a data export): committed, so the audit row is kept."""
+        return self.db.run(lambda s: fn(s, self.ctx, *args, **kwargs), write=True)
 
 
 def tx(request: Request, ctx: Ctx = Depends(api_ctx), db: Database = Depends(database)) -> Tx:

@@ -54,7 +54,7 @@ class Store(TenantMixin, Base):
 
 
 class StaffUser(TenantMixin, Base):
-    """Staff sign in by email; the address is unique across the deployment so login needs no shop."""
+    """Staff sign in by email, unique across the deployment, so login needs no shop."""
 
     __tablename__ = "staff_users"
     __table_args__ = (
@@ -87,6 +87,7 @@ class ApiKey(TenantMixin, Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
 
 
 class AuditEvent(TenantMixin, Base):

@@ -2,17 +2,31 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import available_timezones
 
+import phonenumbers
 from babel import Locale, UnknownLocaleError
-from babel.numbers import get_currency_name
+from babel.numbers import get_territory_currencies
 from pydantic import Field, field_validator
 
 from regulars.kit.schemas import Schema
 
 RoleName = Literal["owner", "manager", "cashier"]
 SHIPPED_LOCALES = ("en", "my", "ur", "lo", "ms")
+# Names in the tz database that are not a place: the server's own zone, and a placeholder.
+NOT_A_PLACE = {"localtime", "Factory", "posixrules"}
+
+
+@cache
+def tender_currencies() -> frozenset[str]:
+    """ISO 4217 codes that are money somewhere today (not XXX, XTS, gold, or retired codes)."""
+    return frozenset(
+        code
+        for region in phonenumbers.SUPPORTED_REGIONS
+        for code in get_territory_currencies(region, tender=True)
+    )
 
 
 class MerchantCreate(Schema):
@@ -27,7 +41,8 @@ class MerchantCreate(Schema):
     @classmethod
     def _country(cls, v: str) -> str:
         v = v.upper()
-        if v not in Locale("en").territories:
+        # Babel also lists groupings (EU, UN, ZZ); a shop's country must have phone numbers.
+        if v not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError("not an ISO 3166 country code")
         return v
 
@@ -35,14 +50,14 @@ class MerchantCreate(Schema):
     @classmethod
     def _currency(cls, v: str) -> str:
         v = v.upper()
-        if get_currency_name(v, locale="en") == v:
+        if v not in tender_currencies():
             raise ValueError("not an ISO 4217 currency code")
         return v
 
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        if v not in available_timezones():
+        if v not in available_timezones() or v in NOT_A_PLACE:
             raise ValueError("not an IANA time zone")
         return v
 
@@ -80,7 +95,7 @@ class StoreOut(Schema):
 
 
 class StaffCreate(Schema):
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\s*$")
     name: str = Field(min_length=1, max_length=200)
     role: RoleName
     password: str = Field(min_length=10, max_length=200)
