@@ -191,7 +191,7 @@ def machine_for(db: Database) -> type[RuleBasedStateMachine]:
 def test_ledger_against_model(db: Database) -> None:
     machine = machine_for(db)
     machine.TestCase.settings = settings(
-        max_examples=40,
+        max_examples=25,
         stateful_step_count=30,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -44,18 +44,33 @@ class OutOfStock(Conflict):
 # --- program -------------------------------------------------------------------------------
 
 
+_parsed: dict[tuple[uuid.UUID, int], Program] = {}
+
+
+def _program(merchant_id: uuid.UUID, version: int, config: dict[str, Any]) -> Program:
+    """Versions never change once saved, so each is validated once per process."""
+    key = (merchant_id, version)
+    program = _parsed.get(key)
+    if program is None:
+        if len(_parsed) > 4096:
+            _parsed.clear()
+        program = _parsed[key] = Program.model_validate(config)
+    return program
+
+
 def current_program(session: Session, ctx: Ctx) -> tuple[int, Program, datetime | None]:
     """(version, program, saved_at); version 0 is the default a new merchant starts with."""
     q = (
-        select(ProgramVersion)
+        select(ProgramVersion.version, ProgramVersion.config, ProgramVersion.created_at)
         .where(ProgramVersion.merchant_id == ctx.merchant_id)
         .order_by(ProgramVersion.version.desc())
         .limit(1)
     )
-    row = session.scalar(q)
+    row = session.execute(q).first()
     if row is None:
         return 0, default_program(exponent(ctx.merchant.currency)), None
-    return row.version, Program.model_validate(row.config), row.created_at
+    version, config, created_at = row
+    return version, _program(ctx.merchant_id, version, config), created_at
 
 
 def save_program(session: Session, ctx: Ctx, program: Program) -> tuple[int, Program, datetime]:
@@ -491,7 +506,7 @@ def program_version(session: Session, ctx: Ctx, version: int) -> Program:
     config = session.scalar(q)
     if config is None:
         raise NotFound("program version not found")
-    return Program.model_validate(config)
+    return _program(ctx.merchant_id, version, config)
 
 
 def earn_expiry_of(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> datetime | None:
