@@ -76,8 +76,11 @@ def serve(
 def demo() -> None:
     """Seed the two demo shops if the database is empty; print a staff login and a fresh API key."""
     from regulars import demo as demo_data
+    from regulars.migrate import upgrade
 
     settings = _settings()
+    _ensure_var(settings)
+    upgrade(settings.database_url)  # idempotent; a fresh directory needs the schema first
     db = _database(settings)
     creds = demo_data.seed_if_empty(db)
     typer.echo(json.dumps(creds, indent=2, ensure_ascii=False))

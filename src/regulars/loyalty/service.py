@@ -247,7 +247,7 @@ def find_voucher(session: Session, ctx: Ctx, code: str) -> Voucher | None:
     if not normalized:
         return None
     q = select(Voucher).where(Voucher.merchant_id == ctx.merchant_id, Voucher.code == normalized)
-    return session.scalar(q)
+    return session.scalar(q.execution_options(populate_existing=True))
 
 
 def consume_voucher(
@@ -459,7 +459,8 @@ def tier_history(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> Sequence
 
 
 def account_of(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> LoyaltyAccount | None:
-    return session.get(LoyaltyAccount, (ctx.merchant_id, customer_id))
+    # populate_existing: balances move by direct UPDATEs, so a cached object could be stale
+    return session.get(LoyaltyAccount, (ctx.merchant_id, customer_id), populate_existing=True)
 
 
 def summary(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any]:
