@@ -47,6 +47,7 @@ from regulars.demo_loyalty import (
 )
 from regulars.kit import clock
 from regulars.kit.context import SYSTEM, Actor, Ctx, MerchantInfo
+from regulars.loyalty import rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import LoyaltyAccount
 from regulars.loyalty.program import Program
@@ -440,7 +441,7 @@ def _open_shop(session: Session, shop: DemoShop, first_day: date, today: date) -
         if shop.program is not None:
             loyalty.save_program(session, owner, shop.program(today))
         for reward in shop.rewards:
-            loyalty.create_reward(session, desk["manager"], reward)
+            rewards.create_reward(session, desk["manager"], reward)
     main = merchants.list_stores(session, system)[0]
     stores = [sales.Store(main.id, main.code, first_day - timedelta(days=1))]
     if shop.branch:

@@ -23,12 +23,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from regulars.checkout import refunds as checkout_refunds
 from regulars.checkout import service as checkout
 from regulars.checkout.schemas import CheckoutIn, CustomerRef, LineIn, RefundIn, RefundLineIn
 from regulars.demo_loyalty import DRINKS, Item
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.loyalty import ledger, rules
+from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
 
@@ -141,7 +143,7 @@ class _Year:
         self.cakes: set[tuple[uuid.UUID, int]] = set()  # (customer, year) of a birthday cake
         self.queue: list[tuple[datetime, int, Callable[[], None]]] = []
         self.order = itertools.count()
-        rewards = loyalty.list_rewards(session, till.manager, active_only=True)
+        rewards = loyalty_rewards.list_rewards(session, till.manager, active_only=True)
         self.rewards = [(r.id, r.cost_points) for r in rewards]
         self.stock = {r.id: r.stock for r in rewards if r.stock is not None}
 
@@ -269,7 +271,7 @@ class _Year:
             lines = self.basket(m, habit, day)
             codes: list[str] = []
             if m is not None and self.holding[m.id]:
-                waiting = loyalty.open_vouchers(session, ctx, m.id)
+                waiting = loyalty_rewards.open_vouchers(session, ctx, m.id)
                 free: Counter[str] = Counter()
                 for voucher in waiting[:MAX_VOUCHERS]:
                     if rng.random() < USE_VOUCHER_CHANCE:
@@ -337,7 +339,7 @@ class _Year:
         reward_id, _cost = affordable[-1] if best else self.rng.choice(affordable)
         if reward_id in self.stock:
             self.stock[reward_id] -= 1
-        loyalty.redeem(self.session, self.till.cashier, m.id, reward_id)
+        loyalty_rewards.redeem(self.session, self.till.cashier, m.id, reward_id)
         self.holding[m.id] += 1
         self.stats.redemptions += 1
 
@@ -345,7 +347,7 @@ class _Year:
         lines = [RefundLineIn(sku=sku, quantity=1)] if sku else []
         body = RefundIn(refund_id=f"RF-{next(self.refunds):04d}", lines=lines)
         with clock.frozen(when):
-            checkout.refund(self.session, self.till.manager, purchase_id, body)
+            checkout_refunds.refund(self.session, self.till.manager, purchase_id, body)
         self.stats.refunds += 1
 
     def jobs(self, when: datetime, tiers: bool) -> None:

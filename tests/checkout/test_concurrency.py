@@ -20,7 +20,7 @@ from regulars.checkout.models import Purchase
 from regulars.checkout.schemas import CheckoutIn
 from regulars.db import Database
 from regulars.kit.errors import ProblemError
-from regulars.loyalty import ledger
+from regulars.loyalty import ledger, rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import Voucher
 from regulars.loyalty.schemas import AdjustmentCreate, RewardCreate
@@ -91,11 +91,11 @@ def test_50_concurrent_redemptions_by_a_customer_who_can_afford_3_give_3(db: Dat
         )
     )
     reward = db.run(
-        lambda s: loyalty.create_reward(
+        lambda s: rewards.create_reward(
             s, shop.ctx, RewardCreate(name="Cake", kind="amount_off", cost_points=30, amount=3000)
         )
     )
-    results = race(50, lambda _i: db.run(lambda s: loyalty.redeem(s, shop.ctx, cust.id, reward.id)))
+    results = race(50, lambda _i: db.run(lambda s: rewards.redeem(s, shop.ctx, cust.id, reward.id)))
     won = [r for r in results if not isinstance(r, Exception)]
     lost = [r for r in results if isinstance(r, Exception)]
     assert len(won) == 3 and len(lost) == 47
@@ -119,13 +119,13 @@ def test_40_concurrent_checkouts_with_one_voucher_apply_it_once(db: Database) ->
         )
     )
     reward = db.run(
-        lambda s: loyalty.create_reward(
+        lambda s: rewards.create_reward(
             s,
             shop.ctx,
             RewardCreate(name="2,000 off", kind="amount_off", cost_points=50, amount=2000),
         )
     )
-    voucher, _balance = db.run(lambda s: loyalty.redeem(s, shop.ctx, cust.id, reward.id))
+    voucher, _balance = db.run(lambda s: rewards.redeem(s, shop.ctx, cust.id, reward.id))
     results = race(
         40,
         lambda i: db.run(
@@ -159,17 +159,17 @@ def test_limited_stock_is_never_oversold(db: Database) -> None:
             )
         )
     reward = db.run(
-        lambda s: loyalty.create_reward(
+        lambda s: rewards.create_reward(
             s,
             shop.ctx,
             RewardCreate(name="Mooncake box", kind="free_item", cost_points=10, sku="BOX", stock=2),
         )
     )
     results = race(
-        6, lambda i: db.run(lambda s: loyalty.redeem(s, shop.ctx, customers[i].id, reward.id))
+        6, lambda i: db.run(lambda s: rewards.redeem(s, shop.ctx, customers[i].id, reward.id))
     )
     assert len([r for r in results if not isinstance(r, Exception)]) == 2
-    assert all(isinstance(r, loyalty.OutOfStock) for r in results if isinstance(r, Exception))
-    assert db.run(lambda s: loyalty.get_reward(s, shop.ctx, reward.id).stock, write=False) == 0
+    assert all(isinstance(r, rewards.OutOfStock) for r in results if isinstance(r, Exception))
+    assert db.run(lambda s: rewards.get_reward(s, shop.ctx, reward.id).stock, write=False) == 0
     balances = sorted(sums_hold(db, shop, c.id)[0] for c in customers)
     assert balances == [90, 90, 100, 100, 100, 100]

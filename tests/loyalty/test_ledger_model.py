@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from regulars.checkout import refunds as checkout_refunds
 from regulars.checkout import service as checkout
 from regulars.checkout.schemas import CheckoutIn, RefundIn
 from regulars.db import Database
 from regulars.kit import clock
-from regulars.loyalty import ledger
+from regulars.loyalty import ledger, rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import EarnRule, Program
 from regulars.loyalty.schemas import AdjustmentCreate, RewardCreate
@@ -85,7 +86,7 @@ def machine_for(db: Database) -> type[RuleBasedStateMachine]:
             db.run(lambda s: loyalty.save_program(s, self.ctx, program))
             self.customer = make_customer(db, self.shop, phone=None, name="Model")
             self.reward = db.run(
-                lambda s: loyalty.create_reward(
+                lambda s: rewards.create_reward(
                     s,
                     self.ctx,
                     RewardCreate(
@@ -131,7 +132,9 @@ def machine_for(db: Database) -> type[RuleBasedStateMachine]:
             sale = data.draw(st.sampled_from(open_sales))
             pid = str(sale["purchase_id"])
             result, _ = db.run(
-                lambda s: checkout.refund(s, self.ctx, uuid.UUID(pid), RefundIn(refund_id="all"))
+                lambda s: checkout_refunds.refund(
+                    s, self.ctx, uuid.UUID(pid), RefundIn(refund_id="all")
+                )
             )
             assert result["points_reversed"] == sale["points_earned"]
             self.refunded.add(pid)
@@ -143,7 +146,7 @@ def machine_for(db: Database) -> type[RuleBasedStateMachine]:
             can = self.model.balance >= REWARD_COST
             try:
                 _voucher, balance = db.run(
-                    lambda s: loyalty.redeem(s, self.ctx, self.customer.id, self.reward.id)
+                    lambda s: rewards.redeem(s, self.ctx, self.customer.id, self.reward.id)
                 )
             except ledger.InsufficientPoints:
                 assert not can

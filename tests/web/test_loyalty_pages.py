@@ -14,6 +14,7 @@ from regulars.checkout import service as checkout
 from regulars.checkout.schemas import CheckoutIn
 from regulars.db import Database
 from regulars.kit import clock
+from regulars.loyalty import rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import PointsEntry, ProgramVersion, Reward, Voucher
 from regulars.loyalty.schemas import RewardCreate
@@ -272,7 +273,7 @@ def test_portal_redeems_a_reward_and_shows_the_voucher(
     shop = make_merchant(db)
     mya = make_customer(db, shop, phone="09 7812 34567", locale="en")
     tea = db.run(
-        lambda s: loyalty.create_reward(
+        lambda s: rewards.create_reward(
             s, shop.ctx, RewardCreate(name="Free tea", kind="free_item", cost_points=20, sku="TEA")
         )
     )

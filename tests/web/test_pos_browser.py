@@ -13,6 +13,7 @@ from regulars.checkout import service as checkout
 from regulars.checkout.models import Purchase
 from regulars.checkout.schemas import CheckoutIn
 from regulars.db import Database
+from regulars.loyalty import rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import PointsEntry, Voucher
 from regulars.loyalty.program import StampCard, Tier
@@ -103,7 +104,7 @@ def test_cashier_rings_up_a_sale_and_the_portal_shows_it(
 
     db.run(tiers_and_stamps)
     db.run(
-        lambda s: loyalty.create_reward(
+        lambda s: rewards.create_reward(
             s,
             lahore.ctx,
             RewardCreate(name="Rs 200 off", kind="amount_off", cost_points=100, amount=20000),

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from regulars.checkout.models import Purchase
 from regulars.db import Database
+from regulars.loyalty import rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import PointsEntry, Voucher
 from regulars.loyalty.schemas import AdjustmentCreate, RewardCreate
@@ -163,7 +164,7 @@ def test_redeem_at_the_till_then_apply_the_voucher(client: TestClient, db: Datab
     shop = make_merchant(db)
     mya = make_customer(db, shop, phone="09 7812 34567")
     reward = db.run(
-        lambda s: loyalty.create_reward(
+        lambda s: rewards.create_reward(
             s,
             shop.ctx,
             RewardCreate(name="1,000 Ks off", kind="amount_off", cost_points=30, amount=1000),

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from regulars.checkout import service
+from regulars.checkout import refunds, service
 from regulars.checkout.schemas import CheckoutIn, CheckoutOut, RefundIn, RefundOut
 from regulars.merchants.auth import Tx, tx
 
@@ -47,7 +47,7 @@ def commit(body: CheckoutIn, t: Tx = Depends(tx)) -> JSONResponse:
     responses={200: {"model": RefundOut, **REPLAYED}},
 )
 def refund(purchase_id: uuid.UUID, body: RefundIn, t: Tx = Depends(tx)) -> JSONResponse:
-    result, replayed = t(service.refund, purchase_id, body)
+    result, replayed = t(refunds.refund, purchase_id, body)
     return _answer(RefundOut, result, replayed)
 
 

@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from regulars.checkout.models import Purchase, PurchaseLine, Refund
+from regulars.checkout.models import Purchase, PurchaseLine
 from regulars.checkout.pricing import PricedLine, VoucherSpec, apply_vouchers
 from regulars.checkout.receipt import receipt_lines
-from regulars.checkout.schemas import CheckoutIn, CustomerRef, RefundIn
+from regulars.checkout.schemas import CheckoutIn, CustomerRef
 from regulars.customers import service as customers
 from regulars.customers.models import Customer
 from regulars.kit import clock
@@ -33,7 +33,7 @@ from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.kit.ids import new_id
 from regulars.kit.sql import insert_ignore
-from regulars.loyalty import ledger, rules
+from regulars.loyalty import ledger, rewards, rules
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import Voucher
 from regulars.loyalty.program import Program
@@ -111,7 +111,7 @@ def _vouchers(
     found: list[Voucher] = []
     for i, code in enumerate(codes_in):
         field_name = f"vouchers.{i}"
-        voucher = loyalty.find_voucher(session, ctx, code)
+        voucher = rewards.find_voucher(session, ctx, code)
         if voucher is None or customer is None or voucher.customer_id != customer.id:
             raise InvalidField(field_name, "unknown voucher for this customer")
         if any(v.id == voucher.id for v in found):
@@ -334,7 +334,7 @@ def _loyalty_effects(
     customer_id = p.customer.id
     account = loyalty.lock_account_for_sale(session, ctx, customer_id)
     for voucher in p.vouchers:
-        if not loyalty.consume_voucher(session, ctx, voucher.id, purchase_id):
+        if not rewards.consume_voucher(session, ctx, voucher.id, purchase_id):
             raise Conflict("a voucher in this sale was used by another sale just now")
     balance = account.balance
     if p.redeem_points:
@@ -368,7 +368,7 @@ def _loyalty_effects(
         [rules.Line(ln.sku, ln.category, ln.quantity, ln.net) for ln in p.lines],
         purchase_id,
     )
-    tier = _retier(session, ctx, p.program, customer_id, "sale")
+    tier = retier(session, ctx, p.program, customer_id, "sale")
     return balance, stamps, tier
 
 
@@ -382,7 +382,7 @@ def qualifying_spend(session: Session, ctx: Ctx, customer_id: uuid.UUID, program
     return int(session.scalar(q) or 0)
 
 
-def _retier(
+def retier(
     session: Session, ctx: Ctx, program: Program, customer_id: uuid.UUID, reason: str
 ) -> dict[str, Any]:
     account = loyalty.lock_account_for_sale(session, ctx, customer_id)
@@ -398,12 +398,9 @@ def recompute_tiers(session: Session, ctx: Ctx) -> int:
     for customer_id in loyalty.accounts(session, ctx):
         before = loyalty.account_of(session, ctx, customer_id)
         tier_before = before.tier_code if before else None
-        after = _retier(session, ctx, program, customer_id, "daily recompute")
+        after = retier(session, ctx, program, customer_id, "daily recompute")
         changed += after["code"] != tier_before
     return changed
-
-
-# --- refunds -----------------------------------------------------------------------------------
 
 
 def get_purchase(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> Purchase:
@@ -411,169 +408,6 @@ def get_purchase(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> Purchase
     if purchase is None:
         raise NotFound("purchase not found")
     return purchase
-
-
-def refund(
-    session: Session, ctx: Ctx, purchase_id: uuid.UUID, body: RefundIn
-) -> tuple[dict[str, Any], bool]:
-    """Give back whole lines or the whole sale. Points earned are reversed in proportion to the
-    refunded share of the goods (cumulative, floored, so refunding every part reverses exactly
-    all); points paid come back in the same proportion. The clawback may leave a debt."""
-    digest = request_hash(body)
-    purchase = _lock_purchase(session, ctx, purchase_id)
-    q = select(Refund).where(
-        Refund.merchant_id == ctx.merchant_id,
-        Refund.purchase_id == purchase.id,
-        Refund.refund_id == body.refund_id,
-    )
-    done = session.scalar(q)
-    if done is not None:
-        if done.request_hash != digest:
-            raise ReceiptConflict("this refund_id was already used with a different body")
-        return done.result, True
-    lines = list(
-        session.scalars(
-            select(PurchaseLine)
-            .where(
-                PurchaseLine.merchant_id == ctx.merchant_id, PurchaseLine.purchase_id == purchase.id
-            )
-            .order_by(PurchaseLine.line_no)
-        )
-    )
-    take = _refund_quantities(lines, body)
-    goods = sum(line.net for line in lines)
-    before = sum(_net_share(line, line.refunded_quantity) for line in lines)
-    for line in lines:
-        line.refunded_quantity += take.get(line.line_no, 0)
-    after = sum(_net_share(line, line.refunded_quantity) for line in lines)
-    amount = _share(purchase.total, after, goods) - _share(purchase.total, before, goods)
-    purchase.refunded_total += amount
-    reversed_points = returned_points = 0
-    balance: int | None = None
-    if purchase.customer_id is not None:
-        reversed_points = _share(purchase.points_earned, after, goods) - _share(
-            purchase.points_earned, before, goods
-        )
-        returned_points = _share(purchase.points_redeemed, after, goods) - _share(
-            purchase.points_redeemed, before, goods
-        )
-        balance = _reverse_loyalty(
-            session, ctx, purchase, lines, take, reversed_points, returned_points
-        )
-    now = clock.now()
-    result = {
-        "refund_id": body.refund_id,
-        "purchase_id": str(purchase.id),
-        "amount": amount,
-        "points_reversed": reversed_points,
-        "points_returned": returned_points,
-        "balance": balance,
-        "created_at": now.isoformat(),
-    }
-    session.add(
-        Refund(
-            merchant_id=ctx.merchant_id,
-            purchase_id=purchase.id,
-            refund_id=body.refund_id,
-            request_hash=digest,
-            amount=amount,
-            points_reversed=reversed_points,
-            result=result,
-            created_at=now,
-        )
-    )
-    session.flush()
-    return result, False
-
-
-def _lock_purchase(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> Purchase:
-    q = (
-        select(Purchase)
-        .where(Purchase.merchant_id == ctx.merchant_id, Purchase.id == purchase_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    purchase = session.scalar(q)
-    if purchase is None:
-        raise NotFound("purchase not found")
-    return purchase
-
-
-def _refund_quantities(lines: list[PurchaseLine], body: RefundIn) -> dict[int, int]:
-    if not body.lines:
-        take = {line.line_no: line.quantity - line.refunded_quantity for line in lines}
-        if not any(take.values()):
-            raise Conflict("everything in this sale was already refunded")
-        return take
-    take: dict[int, int] = {}
-    for i, want in enumerate(body.lines):
-        left = want.quantity
-        for line in lines:
-            if line.sku != want.sku:
-                continue
-            free = line.quantity - line.refunded_quantity - take.get(line.line_no, 0)
-            step = min(free, left)
-            if step > 0:
-                take[line.line_no] = take.get(line.line_no, 0) + step
-                left -= step
-        if left:
-            raise InvalidField(f"lines.{i}.quantity", "more than was sold and not yet refunded")
-    return take
-
-
-def _net_share(line: PurchaseLine, quantity: int) -> int:
-    return line.net if quantity == line.quantity else line.net * quantity // line.quantity
-
-
-def _share(whole: int, part: int, base: int) -> int:
-    return whole if part >= base else (whole * part // base if base else 0)
-
-
-def _reverse_loyalty(
-    session: Session,
-    ctx: Ctx,
-    purchase: Purchase,
-    lines: list[PurchaseLine],
-    take: dict[int, int],
-    reversed_points: int,
-    returned_points: int,
-) -> int:
-    assert purchase.customer_id is not None
-    customer_id = purchase.customer_id
-    program = loyalty.program_version(session, ctx, purchase.program_version)
-    account = loyalty.lock_account_for_sale(session, ctx, customer_id)
-    balance = account.balance
-    if returned_points:
-        balance = ledger.post(
-            session,
-            ctx,
-            customer_id,
-            returned_points,
-            "refund",
-            "points paid, refunded",
-            purchase_id=purchase.id,
-        ).balance
-    if reversed_points:
-        balance = ledger.post(
-            session,
-            ctx,
-            customer_id,
-            -reversed_points,
-            "refund",
-            "points of refunded items",
-            purchase_id=purchase.id,
-            expires_at=loyalty.earn_expiry_of(session, ctx, purchase.id),
-            allow_debt=True,
-        ).balance
-    refunded = [
-        rules.Line(line.sku, line.category, take[line.line_no], 0)
-        for line in lines
-        if take.get(line.line_no)
-    ]
-    loyalty.remove_stamps(session, ctx, customer_id, program, refunded)
-    current = loyalty.current_program(session, ctx)[1]
-    _retier(session, ctx, current, customer_id, "refund")
-    return balance
 
 
 def purchase_result(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 
 from regulars.kit.pagination import page_request
 from regulars.kit.schemas import Page
-from regulars.loyalty import service
+from regulars.loyalty import rewards, service
 from regulars.loyalty.program import Program
 from regulars.loyalty.schemas import (
     AdjustmentCreate,
@@ -69,25 +69,25 @@ def loyalty_summary(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
 
 @router.get("/rewards", response_model=list[RewardOut])
 def list_rewards(active: bool = False, t: Tx = Depends(tx)) -> object:
-    return t(service.list_rewards, active)
+    return t(rewards.list_rewards, active)
 
 
 @router.post("/rewards", response_model=RewardOut, status_code=201)
 def create_reward(body: RewardCreate, t: Tx = Depends(tx)) -> object:
-    return t(service.create_reward, body)
+    return t(rewards.create_reward, body)
 
 
 @router.get("/rewards/{reward_id}", response_model=RewardOut)
 def get_reward(reward_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
-    return t(service.get_reward, reward_id)
+    return t(rewards.get_reward, reward_id)
 
 
 @router.patch("/rewards/{reward_id}", response_model=RewardOut)
 def update_reward(reward_id: uuid.UUID, body: RewardUpdate, t: Tx = Depends(tx)) -> object:
-    return t(service.update_reward, reward_id, body)
+    return t(rewards.update_reward, reward_id, body)
 
 
 @router.post("/customers/{customer_id}/redemptions", response_model=RedemptionOut, status_code=201)
 def redeem(customer_id: uuid.UUID, body: RedemptionCreate, t: Tx = Depends(tx)) -> object:
-    voucher, balance = t(service.redeem, customer_id, body.reward_id)
+    voucher, balance = t(rewards.redeem, customer_id, body.reward_id)
     return {"voucher": voucher, "balance": balance}

@@ -8,37 +8,30 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from regulars.customers import service as customers
-from regulars.kit import clock, codes
+from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, NotFound
 from regulars.kit.money import exponent
 from regulars.kit.pagination import Page, PageRequest, paginate
 from regulars.kit.sql import insert_ignore
-from regulars.loyalty import ledger, rules
+from regulars.loyalty import ledger, rewards, rules
 from regulars.loyalty.models import (
     LoyaltyAccount,
     PointsEntry,
     ProgramVersion,
-    Reward,
     StampProgress,
     TierChange,
-    Voucher,
 )
 from regulars.loyalty.program import Program, default_program
-from regulars.loyalty.schemas import AdjustmentCreate, RewardCreate, RewardUpdate
+from regulars.loyalty.schemas import AdjustmentCreate
 from regulars.merchants import service as merchants
 
-VOUCHER_CODE_LENGTH = 12  # 60 bits from `secrets`
 EXPIRING_DAYS = 30
-
-
-class OutOfStock(Conflict):
-    slug, title = "out-of-stock", "Reward out of stock"
 
 
 # --- program -------------------------------------------------------------------------------
@@ -142,143 +135,6 @@ def expire_all(session: Session, ctx: Ctx) -> dict[str, int]:
     return {"customers": customers_touched, "points": total}
 
 
-# --- rewards and vouchers ---------------------------------------------------------------------
-
-
-def create_reward(session: Session, ctx: Ctx, data: RewardCreate) -> Reward:
-    merchants.require_role(ctx, "manager")
-    reward = Reward(merchant_id=ctx.merchant_id, **data.model_dump())
-    session.add(reward)
-    session.flush()
-    merchants.record_audit(session, ctx, "reward.created", "reward", reward.id)
-    return reward
-
-
-def list_rewards(session: Session, ctx: Ctx, active_only: bool = False) -> Sequence[Reward]:
-    q = select(Reward).where(Reward.merchant_id == ctx.merchant_id)
-    if active_only:
-        q = q.where(Reward.active.is_(True))
-    return session.scalars(q.order_by(Reward.cost_points, Reward.id)).all()
-
-
-def get_reward(session: Session, ctx: Ctx, reward_id: uuid.UUID) -> Reward:
-    reward = session.get(Reward, (ctx.merchant_id, reward_id))
-    if reward is None:
-        raise NotFound("reward not found")
-    return reward
-
-
-def update_reward(session: Session, ctx: Ctx, reward_id: uuid.UUID, data: RewardUpdate) -> Reward:
-    merchants.require_role(ctx, "manager")
-    reward = get_reward(session, ctx, reward_id)
-    changes = data.model_dump(exclude_unset=True)
-    for key, value in changes.items():
-        setattr(reward, key, value)
-    merchants.record_audit(session, ctx, "reward.updated", "reward", reward.id, changes)
-    session.flush()
-    return reward
-
-
-def _issue_voucher(session: Session, ctx: Ctx, customer_id: uuid.UUID, **fields: Any) -> Voucher:
-    for _attempt in range(5):
-        voucher = Voucher(
-            merchant_id=ctx.merchant_id,
-            customer_id=customer_id,
-            code=codes.random_code(VOUCHER_CODE_LENGTH),
-            **fields,
-        )
-        try:
-            with session.begin_nested():
-                session.add(voucher)
-                session.flush()
-            return voucher
-        except IntegrityError:
-            continue
-    raise Conflict("could not allocate a voucher code; try again")
-
-
-def redeem(
-    session: Session, ctx: Ctx, customer_id: uuid.UUID, reward_id: uuid.UUID
-) -> tuple[Voucher, int]:
-    """Points -> a single-use voucher. 409 when the balance or the stock does not cover it."""
-    customer = customers.get_customer(session, ctx, customer_id)
-    reward = get_reward(session, ctx, reward_id)
-    if not reward.active:
-        raise Conflict("this reward is not offered now")
-    if reward.stock is not None:  # unlimited rewards take no lock on the reward row
-        took = session.execute(
-            update(Reward)
-            .where(Reward.merchant_id == ctx.merchant_id, Reward.id == reward.id, Reward.stock > 0)
-            .values(stock=Reward.stock - 1)
-            .returning(Reward.id)
-        ).scalar_one_or_none()
-        if took is None:
-            raise OutOfStock("no stock left for this reward")
-    now = clock.now()
-    voucher = _issue_voucher(
-        session,
-        ctx,
-        customer.id,
-        reward_id=reward.id,
-        source="redemption",
-        name=reward.name,
-        kind=reward.kind,
-        amount=reward.amount,
-        percent=reward.percent,
-        sku=reward.sku,
-        points_cost=reward.cost_points,
-        issued_at=now,
-        expires_at=now + timedelta(days=reward.valid_days),
-    )
-    posted = ledger.post(
-        session,
-        ctx,
-        customer.id,
-        -reward.cost_points,
-        "redeem",
-        f"reward: {reward.name}",
-        voucher_id=voucher.id,
-    )
-    return voucher, posted.balance
-
-
-def find_voucher(session: Session, ctx: Ctx, code: str) -> Voucher | None:
-    normalized = codes.normalize(code)
-    if not normalized:
-        return None
-    q = select(Voucher).where(Voucher.merchant_id == ctx.merchant_id, Voucher.code == normalized)
-    return session.scalar(q.execution_options(populate_existing=True))
-
-
-def consume_voucher(
-    session: Session, ctx: Ctx, voucher_id: uuid.UUID, purchase_id: uuid.UUID
-) -> bool:
-    """Mark used exactly once: only the transaction whose UPDATE matches 'issued' wins."""
-    now = clock.now()
-    won = session.execute(
-        update(Voucher)
-        .where(
-            Voucher.merchant_id == ctx.merchant_id,
-            Voucher.id == voucher_id,
-            Voucher.status == "issued",
-            Voucher.expires_at > now,
-        )
-        .values(status="used", used_at=now, purchase_id=purchase_id)
-        .returning(Voucher.id)
-    ).scalar_one_or_none()
-    return won is not None
-
-
-def open_vouchers(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> Sequence[Voucher]:
-    q = select(Voucher).where(
-        Voucher.merchant_id == ctx.merchant_id,
-        Voucher.customer_id == customer_id,
-        Voucher.status == "issued",
-        Voucher.expires_at > clock.now(),
-    )
-    return session.scalars(q.order_by(Voucher.expires_at)).all()
-
-
 # --- stamps ----------------------------------------------------------------------------------
 
 
@@ -302,7 +158,7 @@ def add_stamps(
             row.completed += completed_now
             row.updated_at = clock.now()
             for _ in range(completed_now):
-                _issue_voucher(
+                rewards.issue_voucher(
                     session,
                     ctx,
                     customer_id,
@@ -477,7 +333,7 @@ def summary(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any
         "expiring_days": EXPIRING_DAYS,
         "tier": tier_out(program, account),
         "stamps": stamps_of(session, ctx, customer.id, program),
-        "vouchers": open_vouchers(session, ctx, customer.id),
+        "vouchers": rewards.open_vouchers(session, ctx, customer.id),
     }
 
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from regulars.db import Database
 from regulars.kit.errors import InvalidField
 from regulars.loyalty import ledger
+from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.schemas import AdjustmentCreate, RewardCreate, RewardUpdate
 from regulars.merchants import service as merchants
@@ -111,7 +112,7 @@ def _rewards_page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    rewards = db.run(lambda s: list(loyalty.list_rewards(s, staff.ctx)), write=False)
+    rewards = db.run(lambda s: list(loyalty_rewards.list_rewards(s, staff.ctx)), write=False)
     return page(
         request,
         "rewards.html",
@@ -174,7 +175,7 @@ def create_reward(
             errors.setdefault(key if key in REWARD_ERRORS else "name", REWARD_ERRORS.get(key, ""))
     if errors:
         return _rewards_page(request, staff, db, 422, form, errors)
-    db.run(lambda s: loyalty.create_reward(s, staff.ctx, data))
+    db.run(lambda s: loyalty_rewards.create_reward(s, staff.ctx, data))
     return _redirect("/rewards")
 
 
@@ -185,7 +186,11 @@ def set_reward_active(
     staff: Staff = Depends(current_staff),
     db: Database = Depends(database),
 ) -> Response:
-    db.run(lambda s: loyalty.update_reward(s, staff.ctx, reward_id, RewardUpdate(active=active)))
+    db.run(
+        lambda s: loyalty_rewards.update_reward(
+            s, staff.ctx, reward_id, RewardUpdate(active=active)
+        )
+    )
     return _redirect("/rewards")
 
 

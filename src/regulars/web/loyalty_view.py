@@ -14,6 +14,7 @@ from regulars.customers import service as customers
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.money import exponent, to_decimal
+from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
 from regulars.web import i18n
@@ -121,7 +122,7 @@ def card(session: Session, ctx: Ctx, customer_id: uuid.UUID, lang: str) -> dict[
             "affordable": r.cost_points <= found["balance"] and r.stock != 0,
             "stock": r.stock,
         }
-        for r in loyalty.list_rewards(session, ctx, active_only=True)
+        for r in loyalty_rewards.list_rewards(session, ctx, active_only=True)
     ]
     return {
         "customer": customer,

@@ -20,7 +20,7 @@ from regulars.db import Database
 from regulars.kit.context import Actor, Ctx, MerchantInfo
 from regulars.kit.errors import Conflict, InvalidField, NotFound, TooManyRequests
 from regulars.kit.pagination import PageRequest, decode_cursor
-from regulars.loyalty import ledger
+from regulars.loyalty import ledger, rewards
 from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
 from regulars.messaging.channels import Channel, ConsoleChannel
@@ -154,8 +154,8 @@ def redeem(
         return _home(merchant)
     ctx = _customer_ctx(merchant, customer_id)
     try:
-        db.run(lambda s: loyalty.redeem(s, ctx, customer_id, reward_id))
-    except (ledger.InsufficientPoints, loyalty.OutOfStock) as exc:
+        db.run(lambda s: rewards.redeem(s, ctx, customer_id, reward_id))
+    except (ledger.InsufficientPoints, rewards.OutOfStock) as exc:
         return _card_page(request, merchant, db, customer_id, 409, REDEEM_ERRORS[exc.slug])
     except (Conflict, NotFound):
         error = N_("This reward is not offered now.")

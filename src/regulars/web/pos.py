@@ -26,7 +26,7 @@ from regulars.kit import codes
 from regulars.kit.errors import InvalidField, NotFound, ProblemError
 from regulars.kit.money import exponent
 from regulars.kit.schemas import Schema
-from regulars.loyalty import ledger, rules
+from regulars.loyalty import ledger, rewards, rules
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
 from regulars.merchants import service as merchants
@@ -119,7 +119,7 @@ def _problem_text(exc: ProblemError) -> str:
     field = str(exc.errors[0]["field"]) if exc.errors else ""
     if isinstance(exc, ledger.InsufficientPoints):
         return NOT_ENOUGH
-    if isinstance(exc, loyalty.OutOfStock):
+    if isinstance(exc, rewards.OutOfStock):
         return OUT_OF_STOCK
     if isinstance(exc, checkout.ReceiptConflict):
         return RECEIPT_TAKEN
@@ -410,7 +410,7 @@ def redeem(
     data: PosRedeem, staff: Staff = Depends(current_staff), db: Database = Depends(database)
 ) -> Response:
     def work(s: Session) -> dict[str, Any]:
-        voucher, _balance = loyalty.redeem(s, staff.ctx, data.customer_id, data.reward_id)
+        voucher, _balance = rewards.redeem(s, staff.ctx, data.customer_id, data.reward_id)
         card = loyalty_view.card(s, staff.ctx, data.customer_id, staff.lang)
         return {"voucher": voucher.code, "name": voucher.name, "card": card_json(card, staff)}
 
