@@ -451,3 +451,19 @@ def test_adjustments_need_a_manager_and_a_reason_and_never_overdraw(
     assert r.status_code == 409
     audit = client.get(f"{API}/audit-events", headers=shop.headers).json()["data"]
     assert [e["action"] for e in audit if e["action"] == "points.adjusted"] == ["points.adjusted"]
+
+
+def test_customer_payload_carries_points_balance_and_tier(client: TestClient, db: Database) -> None:
+    shop = make_merchant(db)
+    put_program(client, shop, TIERS)
+    created = client.post(f"{API}/customers", json={"name": "Su Su"}, headers=shop.headers).json()
+    assert (created["points_balance"], created["tier"]) == (0, None)
+    client.post(
+        f"{API}/checkout",
+        json=sale("R-1", {"id": created["id"]}, ("CAKE", "cakes", 1, 150000)),
+        headers=shop.headers,
+    )
+    got = client.get(f"{API}/customers/{created['id']}", headers=shop.headers).json()
+    assert (got["points_balance"], got["tier"]) == (150, "gold")
+    listed = client.get(f"{API}/customers", params={"q": "Su Su"}, headers=shop.headers).json()
+    assert [(c["points_balance"], c["tier"]) for c in listed["data"]] == [(150, "gold")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from regulars.kit import clock
 from regulars.kit.models import Base, TenantMixin
+
+if TYPE_CHECKING:
+    from regulars.loyalty.models import LoyaltyAccount
 
 CHANNELS = ("email", "sms", "whatsapp", "viber", "line", "telegram")
 
@@ -54,9 +57,22 @@ class Customer(TenantMixin, Base):
         lazy="raise", order_by="Consent.channel", cascade="all, delete-orphan"
     )
 
+    # The loyalty account (balance, tier) is read along with the customer, never written here.
+    account: Mapped[LoyaltyAccount | None] = relationship(
+        "LoyaltyAccount", viewonly=True, lazy="raise", uselist=False
+    )
+
     @property
     def consent(self) -> dict[str, Consent]:
         return {c.channel: c for c in self.consents}
+
+    @property
+    def points_balance(self) -> int:
+        return self.account.balance if self.account is not None else 0
+
+    @property
+    def tier(self) -> str | None:
+        return self.account.tier_code if self.account is not None else None
 
 
 class Consent(Base):

@@ -88,6 +88,8 @@ class CustomerOut(Schema):
     tags: list[str]
     attributes: dict[str, Any]
     consent: dict[str, ConsentOut]
+    points_balance: int = Field(description="Current points (loyalty ledger balance)")
+    tier: str | None = Field(description="Current tier code, null before any tier")
     store_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime

@@ -9,7 +9,8 @@ from typing import Any
 import segno
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
 from regulars.customers.identity import clean_name, fold, parse_email, parse_phone, try_phone
@@ -38,7 +39,7 @@ def _scoped(ctx: Ctx) -> Any:
     return (
         select(Customer)
         .where(Customer.merchant_id == ctx.merchant_id, Customer.erased_at.is_(None))
-        .options(selectinload(Customer.consents))
+        .options(selectinload(Customer.consents), joinedload(Customer.account))
     )
 
 
@@ -149,6 +150,7 @@ def create_customer(
         merchant_id=ctx.merchant_id, store_id=data.store_id, source=source, consents=[], **values
     )
     _flush_new(session, ctx, customer, values)
+    set_committed_value(customer, "account", None)  # a new customer has no points yet
     merchants.record_audit(
         session, ctx, "customer.created", "customer", customer.id, {"fields": sorted(values)}
     )
