@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck migrate demo bench check-python
+.PHONY: run test lint typecheck check migrate demo bench check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -33,6 +33,8 @@ run: demo
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+check: lint typecheck test
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench

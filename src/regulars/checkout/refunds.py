@@ -105,12 +105,12 @@ def _lock_purchase(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> Purcha
 
 
 def _refund_quantities(lines: list[PurchaseLine], body: RefundIn) -> dict[int, int]:
+    take: dict[int, int] = {}
     if not body.lines:
         take = {line.line_no: line.quantity - line.refunded_quantity for line in lines}
         if not any(take.values()):
             raise Conflict("everything in this sale was already refunded")
         return take
-    take: dict[int, int] = {}
     for i, want in enumerate(body.lines):
         left = want.quantity
         for line in lines:

@@ -36,7 +36,7 @@ from regulars.kit.sql import insert_ignore
 from regulars.loyalty import ledger, rewards, rules
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import Voucher
-from regulars.loyalty.program import Program
+from regulars.loyalty.program import Program, Tier
 from regulars.merchants import service as merchants
 
 
@@ -56,7 +56,7 @@ class Prepared:
     redeem_points: int
     points_value: int
     earned: rules.Earned = field(default_factory=rules.Earned)
-    tier: rules.Tier | None = None
+    tier: Tier | None = None
 
     @property
     def subtotal(self) -> int:
@@ -315,7 +315,9 @@ def commit(session: Session, ctx: Ctx, body: CheckoutIn) -> tuple[dict[str, Any]
             for i, ln in enumerate(p.lines)
         ],
     )
-    balance, stamps, tier = None, [], None
+    balance: int | None = None
+    stamps: list[dict[str, Any]] = []
+    tier: dict[str, Any] | None = None
     if p.customer is not None:
         balance, stamps, tier = _loyalty_effects(session, ctx, p, purchase_id)
     result = _result(ctx, body, p, purchase_id, balance, stamps, tier, now)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import segno
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from regulars.customers.identity import clean_name, fold, parse_email, parse_phone, try_phone
 from regulars.customers.models import Consent, Customer, Note, PortalCode
-from regulars.customers.schemas import CustomerCreate, CustomerUpdate, NoteCreate
+from regulars.customers.schemas import Channel, CustomerCreate, CustomerUpdate, NoteCreate
 from regulars.kit import clock, codes
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
@@ -35,7 +35,7 @@ PROFILE_FIELDS = (
 )
 
 
-def _scoped(ctx: Ctx) -> Any:
+def _scoped(ctx: Ctx) -> Select[Customer]:
     return (
         select(Customer)
         .where(Customer.merchant_id == ctx.merchant_id, Customer.erased_at.is_(None))
@@ -93,7 +93,7 @@ def _check_store(session: Session, ctx: Ctx, store_id: uuid.UUID | None) -> None
 
 
 def _set_consent(
-    session: Session, ctx: Ctx, customer: Customer, consent: dict[str, bool], source: str
+    session: Session, ctx: Ctx, customer: Customer, consent: Mapping[Channel, bool], source: str
 ) -> None:
     current = customer.consent
     for channel, granted in consent.items():
@@ -155,7 +155,7 @@ def create_customer(
         session, ctx, "customer.created", "customer", customer.id, {"fields": sorted(values)}
     )
     if data.consent:
-        _set_consent(session, ctx, customer, dict(data.consent), data.consent_source)
+        _set_consent(session, ctx, customer, data.consent, data.consent_source)
     return customer
 
 
@@ -179,7 +179,7 @@ def update_customer(
             session, ctx, "customer.updated", "customer", customer.id, {"fields": changed}
         )
     if data.consent:
-        _set_consent(session, ctx, customer, dict(data.consent), data.consent_source)
+        _set_consent(session, ctx, customer, data.consent, data.consent_source)
     try:
         with session.begin_nested():
             session.flush()
