@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
 from regulars.checkout import service as checkout
+from regulars.checkout.sales import top_items
 from regulars.checkout.schemas import CheckoutIn, CustomerRef, LineIn
 from regulars.customers import service as customers
 from regulars.customers.identity import display_phone
@@ -41,7 +42,6 @@ from regulars.web.routing import (
     current_staff,
     database,
 )
-from regulars.web.sales import top_items
 from regulars.web.session import check_csrf_header
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)

@@ -1,7 +1,4 @@
-"""Read-only sales queries the pages need and no service offers yet.
-
-`top_items` belongs in `checkout.service` (same name and signature); it lives here until it moves.
-"""
+"""Read-only questions about past sales (the till's quick picks; analytics will add more)."""
 
 from __future__ import annotations
 
