@@ -146,7 +146,7 @@ def _reverse_loyalty(
     assert purchase.customer_id is not None
     customer_id = purchase.customer_id
     program = loyalty.program_version(session, ctx, purchase.program_version)
-    account = loyalty.lock_account_for_sale(session, ctx, customer_id)
+    account = ledger.lock_account(session, ctx, customer_id)
     balance = account.balance
     if returned_points:
         balance = ledger.post(
@@ -177,5 +177,5 @@ def _reverse_loyalty(
     ]
     loyalty.remove_stamps(session, ctx, customer_id, program, refunded)
     current = loyalty.current_program(session, ctx)[1]
-    retier(session, ctx, current, customer_id, "refund")
+    retier(session, ctx, current, customer_id, "refund", account)
     return balance

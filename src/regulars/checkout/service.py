@@ -35,7 +35,7 @@ from regulars.kit.ids import new_id
 from regulars.kit.sql import insert_ignore
 from regulars.loyalty import ledger, rewards, rules
 from regulars.loyalty import service as loyalty
-from regulars.loyalty.models import Voucher
+from regulars.loyalty.models import LoyaltyAccount, Voucher
 from regulars.loyalty.program import Program, Tier
 from regulars.merchants import service as merchants
 
@@ -334,7 +334,7 @@ def _loyalty_effects(
 ) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
     assert p.customer is not None
     customer_id = p.customer.id
-    account = loyalty.lock_account_for_sale(session, ctx, customer_id)
+    account = ledger.lock_account(session, ctx, customer_id)
     for voucher in p.vouchers:
         if not rewards.consume_voucher(session, ctx, voucher.id, purchase_id):
             raise Conflict("a voucher in this sale was used by another sale just now")
@@ -370,7 +370,7 @@ def _loyalty_effects(
         [rules.Line(ln.sku, ln.category, ln.quantity, ln.net) for ln in p.lines],
         purchase_id,
     )
-    tier = retier(session, ctx, p.program, customer_id, "sale")
+    tier = retier(session, ctx, p.program, customer_id, "sale", account)
     return balance, stamps, tier
 
 
@@ -385,9 +385,15 @@ def qualifying_spend(session: Session, ctx: Ctx, customer_id: uuid.UUID, program
 
 
 def retier(
-    session: Session, ctx: Ctx, program: Program, customer_id: uuid.UUID, reason: str
+    session: Session,
+    ctx: Ctx,
+    program: Program,
+    customer_id: uuid.UUID,
+    reason: str,
+    account: LoyaltyAccount | None = None,
 ) -> dict[str, Any]:
-    account = loyalty.lock_account_for_sale(session, ctx, customer_id)
+    """Tier after a sale, refund or daily run; `account` when the caller already holds its lock."""
+    account = account or ledger.lock_account(session, ctx, customer_id)
     spend = qualifying_spend(session, ctx, customer_id, program)
     loyalty.apply_tier(session, ctx, account, program, spend, reason)
     return loyalty.tier_out(program, account)

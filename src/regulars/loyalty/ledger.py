@@ -43,8 +43,9 @@ class Posted:
     balance: int
 
 
-def ensure_account(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> None:
-    insert_ignore(
+def ensure_account(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> bool:
+    """Create the customer's account row if missing; True when this call created it."""
+    return insert_ignore(
         session,
         LoyaltyAccount.__table__,  # type: ignore[arg-type]
         {
@@ -89,7 +90,6 @@ def post(
     zero raises InsufficientPoints unless `allow_debt` (refund clawback only)."""
     if points == 0:
         raise ValueError("a ledger entry moves at least one point")
-    ensure_account(session, ctx, customer_id)
     earned = points if kind in EARNING_KINDS and points > 0 else 0
     stmt = (
         update(LoyaltyAccount)
@@ -107,6 +107,8 @@ def post(
     if points < 0 and not allow_debt:
         stmt = stmt.where(LoyaltyAccount.balance + points >= 0)
     balance = session.execute(stmt).scalar_one_or_none()
+    if balance is None and ensure_account(session, ctx, customer_id):
+        balance = session.execute(stmt).scalar_one_or_none()  # first entry of this customer
     if balance is None:
         raise InsufficientPoints(f"the balance does not cover {-points} points")
     entry = PointsEntry(

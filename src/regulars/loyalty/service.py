@@ -344,10 +344,6 @@ def ledger_sum(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:
     return int(session.scalar(q) or 0)
 
 
-def lock_account_for_sale(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> LoyaltyAccount:
-    return ledger.lock_account(session, ctx, customer_id)
-
-
 def accounts(session: Session, ctx: Ctx) -> list[uuid.UUID]:
     q = select(LoyaltyAccount.customer_id).where(LoyaltyAccount.merchant_id == ctx.merchant_id)
     return list(session.scalars(q.order_by(LoyaltyAccount.customer_id)))
