@@ -94,15 +94,15 @@ def resolve_customer(session: Session, ctx: Ctx, ref: CustomerRef | None) -> Cus
         return None
     try:
         if ref.id is not None:
-            return customers.get_customer(session, ctx, ref.id)
+            return customers.get_customer(session, ctx, ref.id, details=False)
         if ref.phone is not None:
-            return customers.lookup(session, ctx, phone=ref.phone)
-        return customers.lookup(session, ctx, code=ref.member_code)
+            return customers.lookup(session, ctx, phone=ref.phone, details=False)
+        return customers.lookup(session, ctx, code=ref.member_code, details=False)
     except NotFound:
         which = "id" if ref.id else "phone" if ref.phone else "member_code"
         raise InvalidField(f"customer.{which}", "no such customer") from None
     except InvalidField as exc:
-        raise InvalidField(f"customer.{exc.field}", exc.detail.split(": ", 1)[-1]) from None
+        raise InvalidField(f"customer.{exc.field}", exc.errors[0]["message"]) from None
 
 
 def _vouchers(

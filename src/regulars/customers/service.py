@@ -35,16 +35,21 @@ PROFILE_FIELDS = (
 )
 
 
-def _scoped(ctx: Ctx) -> Select[Customer]:
+def _scoped(ctx: Ctx, details: bool = True) -> Select[Customer]:
+    """Live customers of this merchant; `details` also loads consent and the points account
+    (what the API shows), which a sale does not need."""
+    q = select(Customer).where(
+        Customer.merchant_id == ctx.merchant_id, Customer.erased_at.is_(None)
+    )
     return (
-        select(Customer)
-        .where(Customer.merchant_id == ctx.merchant_id, Customer.erased_at.is_(None))
-        .options(selectinload(Customer.consents), joinedload(Customer.account))
+        q.options(selectinload(Customer.consents), joinedload(Customer.account)) if details else q
     )
 
 
-def get_customer(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> Customer:
-    customer = session.scalar(_scoped(ctx).where(Customer.id == customer_id))
+def get_customer(
+    session: Session, ctx: Ctx, customer_id: uuid.UUID, details: bool = True
+) -> Customer:
+    customer = session.scalar(_scoped(ctx, details).where(Customer.id == customer_id))
     if customer is None:
         raise NotFound("customer not found")
     return customer
@@ -241,16 +246,22 @@ def list_customers(
 
 
 def lookup(
-    session: Session, ctx: Ctx, phone: str | None = None, code: str | None = None
+    session: Session,
+    ctx: Ctx,
+    phone: str | None = None,
+    code: str | None = None,
+    details: bool = True,
 ) -> Customer:
     """The till's question: who is this? By phone in any local format, or by member code/QR."""
     if phone:
-        query = _scoped(ctx).where(Customer.phone == parse_phone(phone, ctx.merchant.country))
+        query = _scoped(ctx, details).where(
+            Customer.phone == parse_phone(phone, ctx.merchant.country)
+        )
     elif code:
         normalized = codes.normalize(code)
         if not normalized:
             raise NotFound("customer not found")
-        query = _scoped(ctx).where(Customer.member_code == normalized)
+        query = _scoped(ctx, details).where(Customer.member_code == normalized)
     else:
         raise InvalidField("phone", "give phone or code")
     customer = session.scalar(query)
