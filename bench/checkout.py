@@ -469,6 +469,36 @@ def _line(engine: str, what: str, r: dict[str, Any]) -> None:
 # --- statements per request, in process ---------------------------------------------------------
 
 
+_TX_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _count_statements(db: Any, seen: list[str]) -> None:
+    """Record every statement at the driver, below SQLAlchemy: the hot path runs prebuilt
+    statements straight on the DBAPI cursor (regulars.kit.sql), which fire no engine events.
+    Transaction control is left out; transactions are counted on their own."""
+    from sqlalchemy import event
+
+    def keep(sql: str) -> None:
+        text = " ".join(sql.split())
+        if not text.upper().startswith(_TX_CONTROL):
+            seen.append(text)
+
+    if db.is_sqlite:
+        event.listen(db.engine, "connect", lambda conn, _r: conn.set_trace_callback(keep))
+        return
+
+    class Counting(psycopg.Cursor):  # type: ignore[type-arg]
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            keep(str(query))
+            return super().execute(query, *args, **kwargs)
+
+        def executemany(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            keep(str(query))
+            return super().executemany(query, *args, **kwargs)
+
+    event.listen(db.engine, "connect", lambda conn, _r: setattr(conn, "cursor_factory", Counting))
+
+
 def statement_counts(url: str, customers: int, requests: int = 50) -> dict[str, Any]:
     """SQL statements and transactions per HTTP request, through the real app in process."""
     from fastapi.testclient import TestClient
@@ -485,8 +515,7 @@ def statement_counts(url: str, customers: int, requests: int = 50) -> dict[str, 
     app = create_app(settings, db)
     seen: list[str] = []
     tx = {"begin": 0}
-    event.listen(db.engine, "before_cursor_execute",
-                 lambda _c, _cur, stmt, *_a: seen.append(" ".join(stmt.split())))  # fmt: skip
+    _count_statements(db, seen)
     event.listen(db.engine, "begin", lambda _c: tx.__setitem__("begin", tx["begin"] + 1))
     headers = {"Authorization": f"Bearer {shop['api_key']}"}
     out: dict[str, Any] = {}

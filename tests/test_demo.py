@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from regulars import demo
-from regulars.checkout import service as checkout
+from regulars.checkout import tiers as checkout_tiers
 from regulars.checkout.models import Purchase, PurchaseLine, Refund
 from regulars.customers import service as customers
 from regulars.customers.models import Consent, Customer, Note
@@ -312,7 +312,7 @@ def _check_tiers(s: Session, merchant: Merchant) -> Counter[str]:
         select(LoyaltyAccount).where(LoyaltyAccount.merchant_id == merchant.id)
     ):
         with clock.frozen(SEEDED_AT):
-            spend = checkout.qualifying_spend(s, ctx, account.customer_id, program)
+            spend = checkout_tiers.qualifying_spend(s, ctx, account.customer_id, program)
         assert account.qualifying_spend == spend
         target = rules.tier_for_spend(program, spend)
         assert target is not None and account.tier_code is not None

@@ -203,12 +203,12 @@ def recompute_tiers(
     merchant: str = typer.Option(None, help="Merchant slug (default: every merchant)"),
 ) -> None:
     """The daily tier job: rolling windows move, downgrades happen after the grace period."""
-    from regulars.checkout import service as checkout
+    from regulars.checkout import tiers
 
     settings = _settings()
     db = _database(settings)
     for ctx in _each_merchant(db, merchant):
-        changed = db.run(lambda s, ctx=ctx: checkout.recompute_tiers(s, ctx))
+        changed = db.run(lambda s, ctx=ctx: tiers.recompute_tiers(s, ctx))
         typer.echo(json.dumps({"merchant": ctx.merchant.slug, "tier_changes": changed}))
 
 

@@ -7,6 +7,14 @@ deadlocks, SQLite busy). Services only flush.
 
 On SQLite every writing transaction starts with BEGIN IMMEDIATE: it takes the write lock up front,
 so two writers queue on busy_timeout instead of failing when a reader upgrades to a writer.
+
+`run_hot` is for the till's short transactions (customer lookup, quote, commit), called from
+`async def` routes. On SQLite it runs the transaction inline on the event loop: such a
+transaction is a few index lookups with no network wait (WAL with synchronous=NORMAL does not
+fsync at commit), SQLite runs one writer at a time anyway, and handing each one to a thread
+costs more CPU than the transaction itself (docs/decisions.md). The loop so becomes the
+process's writer queue, and in-process writers never poll SQLite's busy handler. On PostgreSQL
+every round trip waits on the network, so the transaction goes to the thread pool, in one hop.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -99,6 +108,12 @@ class Database:
                 log.info("transaction retried", extra={"attempt": attempt})
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise AssertionError("unreachable")
+
+    async def run_hot(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
+        """`run` for a short transaction, from the event loop (see the module docstring)."""
+        if self.is_sqlite:
+            return self.run(fn, write=write)
+        return await run_in_threadpool(self.run, fn, write=write)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from regulars.checkout import refunds as checkout_refunds
 from regulars.checkout import service as checkout
+from regulars.checkout import tiers as checkout_tiers
 from regulars.checkout.schemas import CheckoutIn, CustomerRef, LineIn, RefundIn, RefundLineIn
 from regulars.demo_loyalty import DRINKS, Item
 from regulars.kit import clock
@@ -357,7 +358,7 @@ class _Year:
             self.stats.jobs["points_expired"] += expired["points"]
             self.stats.jobs["expiry_runs"] += 1
             if tiers:
-                changed = checkout.recompute_tiers(self.session, self.till.system)
+                changed = checkout_tiers.recompute_tiers(self.session, self.till.system)
                 self.stats.jobs["tier_changes"] += changed
                 self.stats.jobs["tier_runs"] += 1
 

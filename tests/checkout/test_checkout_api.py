@@ -368,7 +368,7 @@ TIERS = {
 def test_tier_upgrades_on_a_sale_and_downgrades_after_the_grace(
     client: TestClient, db: Database
 ) -> None:
-    from regulars.checkout import service as checkout
+    from regulars.checkout import tiers
 
     shop = make_merchant(db)
     put_program(client, shop, TIERS)
@@ -395,13 +395,13 @@ def test_tier_upgrades_on_a_sale_and_downgrades_after_the_grace(
     ]
     # a year on, the window holds nothing: below gold since then, downgraded 30 days later
     with clock.frozen(start + timedelta(days=380)):
-        db.run(lambda s: checkout.recompute_tiers(s, shop.ctx))
+        db.run(lambda s: tiers.recompute_tiers(s, shop.ctx))
     with clock.frozen(start + timedelta(days=405)):
-        db.run(lambda s: checkout.recompute_tiers(s, shop.ctx))
+        db.run(lambda s: tiers.recompute_tiers(s, shop.ctx))
     summary = client.get(f"{API}/customers/{cust.id}/loyalty", headers=shop.headers).json()
     assert summary["tier"]["code"] == "gold"
     with clock.frozen(start + timedelta(days=411)):
-        db.run(lambda s: checkout.recompute_tiers(s, shop.ctx))
+        db.run(lambda s: tiers.recompute_tiers(s, shop.ctx))
     summary = client.get(f"{API}/customers/{cust.id}/loyalty", headers=shop.headers).json()
     assert summary["tier"]["code"] == "member"
     assert summary["tier"]["spend_to_next"] == 100000

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from regulars.checkout import refunds, service
 from regulars.checkout.schemas import CheckoutIn, CheckoutOut, RefundIn, RefundOut
@@ -17,16 +17,20 @@ REPLAYED = {
 }
 
 
-def _answer(model: type[Any], result: dict[str, Any], replayed: bool) -> JSONResponse:
-    body = model.model_validate(result).model_dump(mode="json")
+def _answer(model: type[Any], result: dict[str, Any], replayed: bool) -> Response:
+    """Validated against the response model, serialized once (pydantic, in Rust)."""
+    body = model.model_validate(result).model_dump_json()
     if replayed:
-        return JSONResponse(body, status_code=200, headers={"Idempotent-Replayed": "true"})
-    return JSONResponse(body, status_code=201)
+        return Response(body, 200, {"Idempotent-Replayed": "true"}, "application/json")
+    return Response(body, 201, media_type="application/json")
 
 
 @router.post("/checkout/quote", response_model=CheckoutOut)
-def quote(body: CheckoutIn, t: Tx = Depends(tx)) -> object:
-    return t.read(service.quote, body)
+async def quote(body: CheckoutIn, t: Tx = Depends(tx)) -> Response:
+    return Response(
+        CheckoutOut.model_validate(await t.read_hot(service.quote, body)).model_dump_json(),
+        media_type="application/json",
+    )
 
 
 @router.post(
@@ -35,8 +39,8 @@ def quote(body: CheckoutIn, t: Tx = Depends(tx)) -> object:
     status_code=201,
     responses={200: {"model": CheckoutOut, **REPLAYED}},
 )
-def commit(body: CheckoutIn, t: Tx = Depends(tx)) -> JSONResponse:
-    result, replayed = t(service.commit, body)
+async def commit(body: CheckoutIn, t: Tx = Depends(tx)) -> Response:
+    result, replayed = await t.hot(service.commit, body)
     return _answer(CheckoutOut, result, replayed)
 
 
@@ -46,7 +50,7 @@ def commit(body: CheckoutIn, t: Tx = Depends(tx)) -> JSONResponse:
     status_code=201,
     responses={200: {"model": RefundOut, **REPLAYED}},
 )
-def refund(purchase_id: uuid.UUID, body: RefundIn, t: Tx = Depends(tx)) -> JSONResponse:
+def refund(purchase_id: uuid.UUID, body: RefundIn, t: Tx = Depends(tx)) -> Response:
     result, replayed = t(refunds.refund, purchase_id, body)
     return _answer(RefundOut, result, replayed)
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from regulars.checkout.models import Purchase, PurchaseLine, Refund
 from regulars.checkout.schemas import RefundIn
-from regulars.checkout.service import ReceiptConflict, request_hash, retier
+from regulars.checkout.service import ReceiptConflict, request_hash
+from regulars.checkout.tiers import retier
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound

@@ -1,14 +1,20 @@
-"""Quote, commit and refund.
+"""Quote and commit: the one place a sale is recorded.
 
-Commit is exactly-once per (merchant, store, receipt_id). Inside the one transaction:
-1. a committed sale with this receipt? Replay it (same body) or 409 (another body);
-2. price the basket and work out the loyalty outcome from what is read (no writes yet);
-3. INSERT the sale with ON CONFLICT DO NOTHING: the unique index is the lock. On PostgreSQL a
-   concurrent commit of the same receipt waits here for the first and then replays it;
-4. lock the customer's loyalty account row (one lock order: account, vouchers, stamps), use the
-   vouchers (an UPDATE that only matches an unused one), take points paid, post points earned,
-   stamps and tier, and store the response for replays.
-Any failure rolls the whole sale back.
+Commit is exactly-once per (merchant, store, receipt_id). Inside the one transaction, in order:
+1. the member (customer and points account) by id, phone or member code, the account row
+   locked (loyalty/sale.py);
+2. the facts, read after that lock so that none is stale: the current program version, a
+   committed sale with this receipt (replayed with the same body, 409 with another), whether
+   the customer bought before (first-purchase bonus), their spend over the tier window;
+3. price the basket and work out points, stamps and tier in memory (pure rules), and from them
+   the response, stored with the sale for replays;
+4. INSERT the sale with ON CONFLICT DO NOTHING: the unique index is the idempotency lock. Two
+   commits of one receipt for one customer already queue on the account lock; for an
+   anonymous sale the second waits here on PostgreSQL, then replays the first;
+5. the lines, the vouchers used (an UPDATE that matches only an unused one), and the loyalty
+   outcome: entries, balance, stamps, tier.
+Any failure rolls the whole sale back. The statements are prebuilt (kit/sql.py): a sale to a
+known customer is 6 statements, the API key check included.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from regulars.checkout.models import Purchase, PurchaseLine
@@ -27,15 +34,14 @@ from regulars.checkout.pricing import PricedLine, VoucherSpec, apply_vouchers
 from regulars.checkout.receipt import receipt_lines
 from regulars.checkout.schemas import CheckoutIn, CustomerRef
 from regulars.customers import service as customers
-from regulars.customers.models import Customer
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.kit.ids import new_id
-from regulars.kit.sql import insert_ignore
-from regulars.loyalty import ledger, rewards, rules
+from regulars.kit.sql import Prebuilt, insert_or_skip
+from regulars.loyalty import ledger, rewards, rules, sale
 from regulars.loyalty import service as loyalty
-from regulars.loyalty.models import LoyaltyAccount, Voucher
+from regulars.loyalty.models import ProgramVersion, Voucher
 from regulars.loyalty.program import Program, Tier
 from regulars.merchants import service as merchants
 
@@ -44,75 +50,109 @@ class ReceiptConflict(Conflict):
     slug, title = "receipt-conflict", "This receipt was committed with a different body"
 
 
-@dataclass
-class Prepared:
-    store_id: uuid.UUID
-    customer: Customer | None
-    version: int
-    program: Program
-    lines: list[PricedLine]
-    vouchers: list[Voucher]
-    voucher_discounts: list[int]
-    redeem_points: int
-    points_value: int
-    earned: rules.Earned = field(default_factory=rules.Earned)
-    tier: Tier | None = None
-
-    @property
-    def subtotal(self) -> int:
-        return sum(line.gross for line in self.lines)
-
-    @property
-    def discount_total(self) -> int:
-        return sum(line.discount for line in self.lines)
-
-    @property
-    def total(self) -> int:
-        return self.subtotal - self.discount_total - self.points_value
-
-
 def request_hash(body: Any) -> str:
     raw = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def default_store_id(session: Session, ctx: Ctx, store_id: uuid.UUID | None) -> uuid.UUID:
-    if store_id is not None:
-        try:
-            return merchants.get_store(session, ctx, store_id).id
-        except NotFound:
-            raise InvalidField("store_id", "no such store") from None
-    stores = merchants.list_stores(session, ctx)
-    main = next((s for s in stores if s.code == "MAIN"), stores[0] if stores else None)
-    if main is None:
-        raise InvalidField("store_id", "the merchant has no store")
-    return main.id
+# --- reading -----------------------------------------------------------------------------------
+
+_P = Purchase
 
 
-def resolve_customer(session: Session, ctx: Ctx, ref: CustomerRef | None) -> Customer | None:
+def _param(name: str, column: Any) -> Any:
+    return bindparam(name, type_=column.type)
+
+
+_RECEIPT = (
+    _P.merchant_id == _param("merchant_id", _P.merchant_id),
+    _P.store_id == _param("store_id", _P.store_id),
+    _P.receipt_id == _param("receipt_id", _P.receipt_id),
+)
+_OF_CUSTOMER = (
+    _P.merchant_id == _param("merchant_id", _P.merchant_id),
+    _P.customer_id == _param("customer_id", _P.customer_id),
+)
+_FACTS = Prebuilt(
+    select(
+        select(func.max(ProgramVersion.version))
+        .where(ProgramVersion.merchant_id == _param("merchant_id", ProgramVersion.merchant_id))
+        .scalar_subquery(),
+        select(_P.request_hash).where(*_RECEIPT).scalar_subquery(),
+        select(_P.result).where(*_RECEIPT).scalar_subquery(),
+        select(func.coalesce(func.sum(_P.total - _P.refunded_total), 0))
+        .where(*_OF_CUSTOMER, _P.created_at > _param("since", _P.created_at))
+        .scalar_subquery(),
+        exists().where(*_OF_CUSTOMER),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    version: int  # the program version in force
+    receipt_hash: str | None  # of a sale already committed with this receipt
+    receipt_result: dict[str, Any] | None
+    spend: int  # qualifying spend over the tier window, before this sale
+    bought_before: bool
+
+
+def _facts(
+    session: Session, ctx: Ctx, store_id: uuid.UUID, receipt_id: str, customer_id: Any
+) -> tuple[Facts, Program]:
+    """The facts and the program they were read under. The window for the spend comes from the
+    program this process saw last; if the version read says it has moved on, read again."""
+    version, program = loyalty.likely_program(session, ctx)
+    for _attempt in range(3):
+        since = clock.add_months(clock.now(), -program.tiers.window_months)
+        row = _FACTS.first(
+            session,
+            merchant_id=ctx.merchant_id,
+            store_id=store_id,
+            receipt_id=receipt_id,
+            customer_id=customer_id,
+            since=since,
+        )
+        assert row is not None
+        facts = Facts(row[0] or 0, row[1], row[2], int(row[3]), bool(row[4]))
+        if facts.version == version:
+            break
+        version, program = facts.version, loyalty.program_version(session, ctx, facts.version)
+    return facts, program
+
+
+def _store(session: Session, ctx: Ctx, store_id: uuid.UUID | None) -> uuid.UUID:
+    try:
+        return merchants.sale_store(session, ctx, store_id)
+    except NotFound as exc:
+        raise InvalidField("store_id", "no such store" if store_id else str(exc)) from None
+
+
+def _member(session: Session, ctx: Ctx, ref: CustomerRef | None, lock: bool) -> sale.Member | None:
     if ref is None:
         return None
+    which = "id" if ref.id else "phone" if ref.phone else "member_code"
     try:
-        if ref.id is not None:
-            return customers.get_customer(session, ctx, ref.id, details=False)
-        if ref.phone is not None:
-            return customers.lookup(session, ctx, phone=ref.phone, details=False)
-        return customers.lookup(session, ctx, code=ref.member_code, details=False)
+        column, key = (
+            ("id", ref.id)
+            if ref.id is not None
+            else customers.identity_key(ctx, phone=ref.phone, code=ref.member_code)
+        )
+        return sale.member(session, ctx, column, key, lock)
     except NotFound:
-        which = "id" if ref.id else "phone" if ref.phone else "member_code"
         raise InvalidField(f"customer.{which}", "no such customer") from None
     except InvalidField as exc:
         raise InvalidField(f"customer.{exc.field}", exc.errors[0]["message"]) from None
 
 
 def _vouchers(
-    session: Session, ctx: Ctx, codes_in: list[str], customer: Customer | None
+    session: Session, ctx: Ctx, codes_in: list[str], member: sale.Member | None
 ) -> list[Voucher]:
     found: list[Voucher] = []
     for i, code in enumerate(codes_in):
         field_name = f"vouchers.{i}"
         voucher = rewards.find_voucher(session, ctx, code)
-        if voucher is None or customer is None or voucher.customer_id != customer.id:
+        if voucher is None or member is None or voucher.customer_id != member.customer_id:
             raise InvalidField(field_name, "unknown voucher for this customer")
         if any(v.id == voucher.id for v in found):
             raise InvalidField(field_name, "the same voucher twice")
@@ -126,32 +166,84 @@ def _vouchers(
     return found
 
 
-def prepare(
-    session: Session, ctx: Ctx, body: CheckoutIn, store_id: uuid.UUID | None = None
-) -> Prepared:
-    """Everything a sale will do, worked out from reads alone (a quote stops here)."""
-    store_id = store_id or default_store_id(session, ctx, body.store_id)
-    customer = resolve_customer(session, ctx, body.customer)
+# --- working the sale out ----------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    store_id: uuid.UUID
+    member: sale.Member | None
+    version: int
+    program: Program
+    lines: list[PricedLine]
+    vouchers: list[Voucher]
+    voucher_discounts: list[int]
+    redeem_points: int
+    points_value: int
+    earned: rules.Earned = field(default_factory=rules.Earned)
+    outcome: sale.Outcome | None = None
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.gross for line in self.lines)
+
+    @property
+    def discount_total(self) -> int:
+        return sum(line.discount for line in self.lines)
+
+    @property
+    def total(self) -> int:
+        return self.subtotal - self.discount_total - self.points_value
+
+    @property
+    def earn_lines(self) -> list[rules.Line]:
+        return [rules.Line(ln.sku, ln.category, ln.quantity, ln.net) for ln in self.lines]
+
+    @property
+    def balance(self) -> int | None:
+        if self.member is None or self.outcome is None:
+            return None
+        return self.member.balance + sum(e.points for e in self.outcome.entries)
+
+
+@dataclass(frozen=True)
+class Read:
+    store_id: uuid.UUID
+    member: sale.Member | None
+    facts: Facts
+    program: Program
+
+
+def read(session: Session, ctx: Ctx, body: CheckoutIn, lock: bool) -> Read:
+    store_id = _store(session, ctx, body.store_id)
+    member = _member(session, ctx, body.customer, lock)
+    customer_id = member.customer_id if member else None
+    facts, program = _facts(session, ctx, store_id, body.receipt_id, customer_id)
+    return Read(store_id, member, facts, program)
+
+
+def prepare(session: Session, ctx: Ctx, body: CheckoutIn, got: Read, lock: bool) -> Prepared:
+    """Everything a sale will do, worked out from what was read (a quote stops here)."""
+    member, program = got.member, got.program
     for i, _code in enumerate(body.coupon_codes):
         raise InvalidField(f"coupon_codes.{i}", "unknown coupon code")
-    version, program, _at = loyalty.current_program(session, ctx)
     lines = [
         PricedLine(ln.sku, ln.name, ln.category, ln.quantity, ln.unit_price) for ln in body.lines
     ]
-    vouchers = _vouchers(session, ctx, body.vouchers, customer)
+    vouchers = _vouchers(session, ctx, body.vouchers, member) if body.vouchers else []
     specs = [VoucherSpec(v.code, v.name, v.kind, v.amount, v.percent, v.sku) for v in vouchers]
     discounts = apply_vouchers(lines, specs)
     goods = sum(line.net for line in lines)
-    if body.redeem_points and customer is None:
+    if body.redeem_points and member is None:
         raise InvalidField("redeem_points", "an anonymous sale cannot pay with points")
     cap = rules.points_payment_cap(program, goods)
     if body.redeem_points > cap:
         raise InvalidField("redeem_points", f"at most {cap} points can pay for this sale")
     points_value = body.redeem_points * program.points_payment.point_value
-    prepared = Prepared(
-        store_id,
-        customer,
-        version,
+    p = Prepared(
+        got.store_id,
+        member,
+        got.facts.version,
         program,
         lines,
         vouchers,
@@ -159,46 +251,68 @@ def prepare(
         body.redeem_points,
         points_value,
     )
-    if customer is not None:
-        account = loyalty.account_of(session, ctx, customer.id)
-        if body.redeem_points and body.redeem_points > (account.balance if account else 0):
+    if member is not None:
+        if body.redeem_points and body.redeem_points > member.balance:
             raise ledger.InsufficientPoints(f"the balance does not cover {body.redeem_points}")
-        code = account.tier_code if account else None
-        prepared.tier = next((t for t in program.tiers.levels if t.code == code), None)
-        facts = rules.Facts(
-            today=clock.today(ctx.merchant.timezone),
-            birthday=customer.birthday,
-            first_purchase=bool(program.bonuses.first_purchase_points)
-            and not _has_purchases(session, ctx, customer.id),
-            tier=prepared.tier,
-        )
-        earn_lines = [rules.Line(ln.sku, ln.category, ln.quantity, ln.net) for ln in lines]
-        prepared.earned = rules.earn_points(program, earn_lines, facts, paid=prepared.total)
-    return prepared
+        cid = member.customer_id
+        have = sale.stamps_held(session, ctx, cid, lock) if program.stamp_cards else {}
+        now, tz = clock.now(), ctx.merchant.timezone
+        p.earned, p.outcome = _loyalty(p, member, got.facts, have, now, tz)
+    return p
 
 
-def _has_purchases(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> bool:
-    q = select(Purchase.id).where(
-        Purchase.merchant_id == ctx.merchant_id, Purchase.customer_id == customer_id
+def _loyalty(
+    p: Prepared,
+    member: sale.Member,
+    facts: Facts,
+    stamps_have: dict[str, int],
+    now: datetime,
+    timezone: str,
+) -> tuple[rules.Earned, sale.Outcome]:
+    program = p.program
+    current: Tier | None = next(
+        (t for t in program.tiers.levels if t.code == member.tier.code), None
     )
-    return session.scalar(q.limit(1)) is not None
+    earned = rules.earn_points(
+        program,
+        p.earn_lines,
+        rules.Facts(
+            today=clock.today(timezone),
+            birthday=member.birthday,
+            first_purchase=bool(program.bonuses.first_purchase_points) and not facts.bought_before,
+            tier=current,
+        ),
+        paid=p.total,
+    )
+    entries = []
+    if p.redeem_points:
+        entries.append(sale.Entry(-p.redeem_points, "payment", "points paid a sale"))
+    expires_at = loyalty.entry_expiry(program, now)
+    for rule, points in earned.breakdown:
+        entries.append(sale.Entry(points, "earn" if rule == "base" else "bonus", rule, expires_at))
+    spend = facts.spend + p.total
+    tier, move = rules.tier_after(program, member.tier, spend, now, "sale")
+    stamps = sale.stamp_moves(program, stamps_have, p.earn_lines)
+    return earned, sale.Outcome(entries, spend, tier, move, stamps)
 
 
 def _result(
-    ctx: Ctx,
-    body: CheckoutIn,
-    p: Prepared,
-    purchase_id: uuid.UUID | None,
-    balance: int | None,
-    stamps: list[dict[str, Any]],
-    tier: dict[str, Any] | None,
-    created_at: Any,
+    ctx: Ctx, body: CheckoutIn, p: Prepared, purchase_id: uuid.UUID | None, at: datetime | None
 ) -> dict[str, Any]:
+    stamps: list[dict[str, Any]] = []
+    tier: dict[str, Any] | None = None
+    if p.outcome is not None:
+        moves = {m.card: m for m in p.outcome.stamps}
+        stamps = [
+            loyalty.stamp_out(card, moves[card.code].stamps, moves[card.code].completed_now)
+            for card in p.program.stamp_cards
+        ]
+        tier = loyalty.tier_out(p.program, p.outcome.spend, p.outcome.tier.code)
     result: dict[str, Any] = {
         "purchase_id": str(purchase_id) if purchase_id else None,
         "receipt_id": body.receipt_id,
         "store_id": str(p.store_id),
-        "customer_id": str(p.customer.id) if p.customer else None,
+        "customer_id": str(p.member.customer_id) if p.member else None,
         "currency": ctx.merchant.currency,
         "subtotal": p.subtotal,
         "discount_total": p.discount_total,
@@ -207,97 +321,74 @@ def _result(
         "total": p.total,
         "points_earned": p.earned.total,
         "points_breakdown": [{"rule": r, "points": n} for r, n in p.earned.breakdown],
-        "balance": balance,
+        "balance": p.balance,
         "stamps": stamps,
         "tier": tier,
         "vouchers_applied": [
             {"code": v.code, "name": v.name, "discount": d}
             for v, d in zip(p.vouchers, p.voucher_discounts, strict=True)
         ],
-        "created_at": created_at.isoformat() if created_at else None,
+        "created_at": at.isoformat() if at else None,
     }
-    locale = p.customer.locale if p.customer else None
+    locale = p.member.locale if p.member else None
     result["receipt_lines"] = receipt_lines(result, locale, ctx.merchant.locale)
     return result
 
 
+# --- the two entry points ----------------------------------------------------------------------
+
+
 def quote(session: Session, ctx: Ctx, body: CheckoutIn) -> dict[str, Any]:
     """The sale as it would be committed now; writes nothing."""
-    p = prepare(session, ctx, body)
-    balance = stamps = tier = None
-    if p.customer is not None:
-        account = loyalty.account_of(session, ctx, p.customer.id)
-        balance = (account.balance if account else 0) - p.redeem_points + p.earned.total
-        stamps = _stamps_preview(session, ctx, p)
-        tier = loyalty.tier_out(p.program, account)
-    return _result(ctx, body, p, None, balance, stamps or [], tier, None)
+    p = prepare(session, ctx, body, read(session, ctx, body, lock=False), lock=False)
+    return _result(ctx, body, p, None, None)
 
 
-def _stamps_preview(session: Session, ctx: Ctx, p: Prepared) -> list[dict[str, Any]]:
-    assert p.customer is not None
-    current = {s["card"]: s for s in loyalty.stamps_of(session, ctx, p.customer.id, p.program)}
-    earn_lines = [rules.Line(ln.sku, ln.category, ln.quantity, ln.net) for ln in p.lines]
-    out = []
-    for card in p.program.stamp_cards:
-        total = current[card.code]["stamps"] + rules.stamp_quantity(card, earn_lines)
-        done, left = divmod(total, card.stamps_required)
-        out.append(current[card.code] | {"stamps": left, "completed_now": done})
-    return out
-
-
-def _existing(session: Session, ctx: Ctx, store_id: uuid.UUID, receipt_id: str) -> Purchase | None:
-    q = select(Purchase).where(
-        Purchase.merchant_id == ctx.merchant_id,
-        Purchase.store_id == store_id,
-        Purchase.receipt_id == receipt_id,
-    )
-    return session.scalar(q.execution_options(populate_existing=True))
-
-
-def _replay(purchase: Purchase, digest: str) -> tuple[dict[str, Any], bool]:
-    if purchase.request_hash != digest:
-        raise ReceiptConflict("this receipt_id was already committed with a different body")
-    return purchase.result, True
+_INSERT_SALE = insert_or_skip(Purchase.__table__, Purchase.id)  # type: ignore[arg-type]
+_INSERT_LINES = Prebuilt(insert(PurchaseLine))
 
 
 def commit(session: Session, ctx: Ctx, body: CheckoutIn) -> tuple[dict[str, Any], bool]:
     """(response body, replayed)."""
     digest = request_hash(body)
-    store_id = default_store_id(session, ctx, body.store_id)
-    found = _existing(session, ctx, store_id, body.receipt_id)
-    if found is not None:
-        return _replay(found, digest)
-    p = prepare(session, ctx, body, store_id)
+    try:
+        got = read(session, ctx, body, lock=True)
+    except InvalidField as exc:  # the customer may have been erased since the first commit
+        stored = _existing(session, ctx, body) if exc.field.startswith("customer.") else None
+        if stored is None:
+            raise
+        return _replay(stored.request_hash, stored.result, digest)
+    if got.facts.receipt_hash is not None:
+        return _replay(got.facts.receipt_hash, got.facts.receipt_result, digest)
+    p = prepare(session, ctx, body, got, lock=True)
     purchase_id, now = new_id(), clock.now()
-    inserted = insert_ignore(
+    result = _result(ctx, body, p, purchase_id, now)
+    inserted = _INSERT_SALE.first(
         session,
-        Purchase.__table__,  # type: ignore[arg-type]
-        {
-            "merchant_id": ctx.merchant_id,
-            "id": purchase_id,
-            "store_id": store_id,
-            "receipt_id": body.receipt_id,
-            "customer_id": p.customer.id if p.customer else None,
-            "request_hash": digest,
-            "program_version": p.version,
-            "currency": ctx.merchant.currency,
-            "subtotal": p.subtotal,
-            "discount_total": p.discount_total,
-            "points_redeemed": p.redeem_points,
-            "points_value": p.points_value,
-            "total": p.total,
-            "points_earned": p.earned.total,
-            "refunded_total": 0,
-            "result": {},
-            "created_at": now,
-        },
+        merchant_id=ctx.merchant_id,
+        id=purchase_id,
+        store_id=p.store_id,
+        receipt_id=body.receipt_id,
+        customer_id=p.member.customer_id if p.member else None,
+        request_hash=digest,
+        program_version=p.version,
+        currency=ctx.merchant.currency,
+        subtotal=p.subtotal,
+        discount_total=p.discount_total,
+        points_redeemed=p.redeem_points,
+        points_value=p.points_value,
+        total=p.total,
+        points_earned=p.earned.total,
+        refunded_total=0,
+        result=result,
+        created_at=now,
     )
-    if not inserted:  # a concurrent commit of the same receipt got there first and committed
-        found = _existing(session, ctx, store_id, body.receipt_id)
-        assert found is not None
-        return _replay(found, digest)
-    session.execute(
-        insert(PurchaseLine),
+    if inserted is None:  # a concurrent commit of the same receipt got there first and committed
+        found = _existing(session, ctx, body)
+        assert found is not None, "the conflicting sale has committed"
+        return _replay(found.request_hash, found.result, digest)
+    _INSERT_LINES.many(
+        session,
         [
             {
                 "merchant_id": ctx.merchant_id,
@@ -315,100 +406,30 @@ def commit(session: Session, ctx: Ctx, body: CheckoutIn) -> tuple[dict[str, Any]
             for i, ln in enumerate(p.lines)
         ],
     )
-    balance: int | None = None
-    stamps: list[dict[str, Any]] = []
-    tier: dict[str, Any] | None = None
-    if p.customer is not None:
-        balance, stamps, tier = _loyalty_effects(session, ctx, p, purchase_id)
-    result = _result(ctx, body, p, purchase_id, balance, stamps, tier, now)
-    session.execute(
-        update(Purchase)
-        .where(Purchase.merchant_id == ctx.merchant_id, Purchase.id == purchase_id)
-        .values(result=result)
-    )
-    return result, False
-
-
-def _loyalty_effects(
-    session: Session, ctx: Ctx, p: Prepared, purchase_id: uuid.UUID
-) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-    assert p.customer is not None
-    customer_id = p.customer.id
-    account = ledger.lock_account(session, ctx, customer_id)
     for voucher in p.vouchers:
         if not rewards.consume_voucher(session, ctx, voucher.id, purchase_id):
             raise Conflict("a voucher in this sale was used by another sale just now")
-    balance = account.balance
-    if p.redeem_points:
-        balance = ledger.post(
-            session,
-            ctx,
-            customer_id,
-            -p.redeem_points,
-            "payment",
-            "points paid a sale",
-            purchase_id=purchase_id,
-        ).balance
-    expires_at = loyalty.entry_expiry(p.program, clock.now())
-    for rule, points in p.earned.breakdown:
-        kind = "earn" if rule == "base" else "bonus"
-        balance = ledger.post(
-            session,
-            ctx,
-            customer_id,
-            points,
-            kind,
-            rule,
-            purchase_id=purchase_id,
-            expires_at=expires_at,
-        ).balance
-    stamps = loyalty.add_stamps(
-        session,
-        ctx,
-        customer_id,
-        p.program,
-        [rules.Line(ln.sku, ln.category, ln.quantity, ln.net) for ln in p.lines],
-        purchase_id,
-    )
-    tier = retier(session, ctx, p.program, customer_id, "sale", account)
-    return balance, stamps, tier
+    if p.member is not None and p.outcome is not None:
+        sale.record(session, ctx, p.member, p.program, p.outcome, purchase_id, now)
+    return result, False
 
 
-def qualifying_spend(session: Session, ctx: Ctx, customer_id: uuid.UUID, program: Program) -> int:
-    since = clock.add_months(clock.now(), -program.tiers.window_months)
-    q = select(func.coalesce(func.sum(Purchase.total - Purchase.refunded_total), 0)).where(
+def _existing(session: Session, ctx: Ctx, body: CheckoutIn) -> Purchase | None:
+    q = select(Purchase).where(
         Purchase.merchant_id == ctx.merchant_id,
-        Purchase.customer_id == customer_id,
-        Purchase.created_at > since,
+        Purchase.store_id == _store(session, ctx, body.store_id),
+        Purchase.receipt_id == body.receipt_id,
     )
-    return int(session.scalar(q) or 0)
+    return session.scalar(q.execution_options(populate_existing=True))
 
 
-def retier(
-    session: Session,
-    ctx: Ctx,
-    program: Program,
-    customer_id: uuid.UUID,
-    reason: str,
-    account: LoyaltyAccount | None = None,
-) -> dict[str, Any]:
-    """Tier after a sale, refund or daily run; `account` when the caller already holds its lock."""
-    account = account or ledger.lock_account(session, ctx, customer_id)
-    spend = qualifying_spend(session, ctx, customer_id, program)
-    loyalty.apply_tier(session, ctx, account, program, spend, reason)
-    return loyalty.tier_out(program, account)
-
-
-def recompute_tiers(session: Session, ctx: Ctx) -> int:
-    """The daily `tiers.recompute` job: windows roll, so spend falls without any sale."""
-    _version, program, _at = loyalty.current_program(session, ctx)
-    changed = 0
-    for customer_id in loyalty.accounts(session, ctx):
-        before = loyalty.account_of(session, ctx, customer_id)
-        tier_before = before.tier_code if before else None
-        after = retier(session, ctx, program, customer_id, "daily recompute")
-        changed += after["code"] != tier_before
-    return changed
+def _replay(
+    stored_hash: str, stored: dict[str, Any] | None, digest: str
+) -> tuple[dict[str, Any], bool]:
+    if stored_hash != digest:
+        raise ReceiptConflict("this receipt_id was already committed with a different body")
+    assert stored is not None
+    return stored, True
 
 
 def get_purchase(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> Purchase:

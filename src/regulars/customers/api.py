@@ -37,12 +37,12 @@ def list_customers(
 
 
 @router.get("/customers/lookup", response_model=CustomerOut)
-def lookup_customer(
+async def lookup_customer(
     phone: str | None = Query(None, max_length=40, examples=["09 7812 34567"]),
     code: str | None = Query(None, max_length=40, description="Member code or scanned QR"),
     t: Tx = Depends(tx),
 ) -> object:
-    return t(service.lookup, phone=phone, code=code)
+    return await t.hot(service.lookup, phone=phone, code=code)
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)

@@ -87,8 +87,10 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
 
 
+@lru_cache(maxsize=8192)
 def parse_phone(text: str, country: str, field: str = "phone") -> str:
-    """Any local or international way of writing a number -> E.164, in the merchant's country."""
+    """Any local or international way of writing a number -> E.164, in the merchant's country.
+    Cached: the till asks for the same regulars all day, and parsing costs ~70 us."""
     raw = text.translate(_LOCAL_DIGITS).strip()
     try:
         number = phonenumbers.parse(raw, country)

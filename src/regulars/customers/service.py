@@ -245,6 +245,19 @@ def list_customers(
     return paginate(rows, req, key=lambda c: c.id)
 
 
+def identity_key(ctx: Ctx, phone: str | None = None, code: str | None = None) -> tuple[str, str]:
+    """The till's question, normalized: (column, value) that a phone in any local format or a
+    member code (as typed or scanned from the QR) is looked up by."""
+    if phone:
+        return "phone", parse_phone(phone, ctx.merchant.country)
+    if code:
+        normalized = codes.normalize(code)
+        if not normalized:
+            raise NotFound("customer not found")
+        return "member_code", normalized
+    raise InvalidField("phone", "give phone or code")
+
+
 def lookup(
     session: Session,
     ctx: Ctx,
@@ -253,18 +266,15 @@ def lookup(
     details: bool = True,
 ) -> Customer:
     """The till's question: who is this? By phone in any local format, or by member code/QR."""
-    if phone:
-        query = _scoped(ctx, details).where(
-            Customer.phone == parse_phone(phone, ctx.merchant.country)
-        )
-    elif code:
-        normalized = codes.normalize(code)
-        if not normalized:
-            raise NotFound("customer not found")
-        query = _scoped(ctx, details).where(Customer.member_code == normalized)
-    else:
-        raise InvalidField("phone", "give phone or code")
-    customer = session.scalar(query)
+    column, value = identity_key(ctx, phone, code)
+    return find_by(session, ctx, column, value, details)
+
+
+def find_by(session: Session, ctx: Ctx, column: str, value: Any, details: bool = False) -> Customer:
+    """The live customer whose `column` (id, phone, member_code) is `value`, already normalized."""
+    if column not in ("id", "phone", "member_code"):
+        raise ValueError(f"customers are not found by {column}")
+    customer = session.scalar(_scoped(ctx, details).where(getattr(Customer, column) == value))
     if customer is None:
         raise NotFound("customer not found")
     return customer

@@ -1,12 +1,35 @@
-"""Small portable statement helpers for the two engines we run on."""
+"""Small portable statement helpers for the two engines we run on.
+
+`Prebuilt` is for the hot path (customer lookup, quote, commit). A Core statement is compiled
+once per dialect; each call then runs the SQL text straight on the DBAPI connection of the
+session's own transaction. SQLAlchemy's per-execution work (cache key, compiled-cache lookup,
+execution context, result object) costs several times more than a primary-key lookup itself,
+on SQLite about 10x (docs/benchmarks.md). Values still pass through the column types' own bind
+and result processors, so what is stored is exactly what the ORM would store, and driver
+errors come out as SQLAlchemy's `DBAPIError` subclasses, so the retry edge in `db.py` and
+`IntegrityError` handlers see them as usual.
+
+What a prebuilt statement does not do: flush pending ORM objects, apply Python-side column
+defaults, or fire engine events. Hot-path code passes every value and flushes first if it mixed
+in ORM writes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
+
+Row = tuple[Any, ...]
+Processor = Callable[[Any], Any] | None
+_MISSING = object()
 
 
 def insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> bool:
@@ -17,3 +40,138 @@ def insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> boo
     key = next(iter(table.primary_key.columns))
     stmt = module.insert(table).values(**values).on_conflict_do_nothing().returning(key)
     return session.execute(stmt).first() is not None
+
+
+def insert_or_skip(table: Table, *returning: Any) -> Prebuilt:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING `returning`, prebuilt: no row back means the
+    row was already there (or a concurrent transaction just committed it)."""
+
+    def build(dialect: str) -> ClauseElement:
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt: ClauseElement = module.insert(table).on_conflict_do_nothing().returning(*returning)
+        return stmt
+
+    return Prebuilt(build)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    dialect: Dialect
+    sql: str
+    positional: bool
+    # (name in the SQL, parameter name, constant value or _MISSING, bind processor)
+    binds: tuple[tuple[str, str, Any, Processor], ...]
+    results: tuple[Processor, ...]
+
+    def params(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        out = []
+        for _sql_name, name, constant, proc in self.binds:
+            value = values[name] if constant is _MISSING else constant
+            out.append(proc(value) if proc is not None and value is not None else value)
+        if self.positional:
+            return out
+        return {b[0]: v for b, v in zip(self.binds, out, strict=True)}
+
+    def rows(self, raw: Iterable[Row]) -> list[Row]:
+        procs = self.results
+        if not any(procs):
+            return list(raw)
+        return [
+            tuple(v if p is None or v is None else p(v) for p, v in zip(procs, row, strict=True))
+            for row in raw
+        ]
+
+
+class Prebuilt:
+    """A Core statement compiled once per dialect and run on the session's DBAPI connection.
+
+    `statement` is the statement, or a function of the dialect's name that builds it (for the
+    constructs each dialect spells its own way, such as ON CONFLICT). Parameters are the
+    statement's `bindparam` names (for a bare `insert(table)`, the column names); every one must
+    be given, constants written into the statement excepted."""
+
+    def __init__(self, statement: ClauseElement | Callable[[str], ClauseElement]):
+        self.statement = statement
+        self._plans: dict[str, _Plan] = {}
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            plan = self._plans[dialect.name] = self._compile(dialect)
+        return plan
+
+    def _compile(self, dialect: Dialect) -> _Plan:
+        build = self.statement
+        stmt = build if isinstance(build, ClauseElement) else build(dialect.name)
+        compiled: Any = stmt.compile(dialect=dialect)
+        order = compiled.positiontup if compiled.positional else list(compiled.binds)
+        binds = []
+        for key in order:
+            param = compiled.binds[key]
+            if param.expanding:
+                raise ValueError("expanding IN parameters are not supported by Prebuilt")
+            constant = _MISSING if param.required or param.callable else param.value
+            if param.callable is not None:
+                raise ValueError("callable bind values are not supported by Prebuilt")
+            proc = param.type.dialect_impl(dialect).bind_processor(dialect)
+            binds.append((compiled.bind_names.get(param, key), param.key, constant, proc))
+        columns = getattr(stmt, "exported_columns", ())
+        results = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        )
+        return _Plan(dialect, compiled.string, compiled.positional, tuple(binds), results)
+
+    def _cursor(self, session: Session) -> tuple[_Plan, Any]:
+        connection = session.connection()
+        plan = self._plan(connection.dialect)
+        return plan, connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def _fail(self, plan: _Plan, params: Any, exc: Exception) -> DBAPIError:
+        dbapi_error = plan.dialect.loaded_dbapi.Error
+        wrapped = DBAPIError.instance(plan.sql, params, exc, dbapi_error, dialect=plan.dialect)
+        return wrapped if isinstance(wrapped, DBAPIError) else DBAPIError(plan.sql, params, exc)
+
+    def all(self, session: Session, **values: Any) -> list[Row]:
+        plan, cursor = self._cursor(session)
+        params = plan.params(values)
+        try:
+            cursor.execute(plan.sql, params)
+            raw = cursor.fetchall() if cursor.description else []
+        except plan.dialect.loaded_dbapi.Error as exc:
+            raise self._fail(plan, params, exc) from exc
+        finally:
+            cursor.close()
+        return plan.rows(raw)
+
+    def first(self, session: Session, **values: Any) -> Row | None:
+        rows = self.all(session, **values)
+        return rows[0] if rows else None
+
+    def scalar(self, session: Session, **values: Any) -> Any:
+        row = self.first(session, **values)
+        return row[0] if row else None
+
+    def run(self, session: Session, **values: Any) -> int:
+        """Executes; the number of rows the statement changed."""
+        plan, cursor = self._cursor(session)
+        params = plan.params(values)
+        try:
+            cursor.execute(plan.sql, params)
+            return int(cursor.rowcount)
+        except plan.dialect.loaded_dbapi.Error as exc:
+            raise self._fail(plan, params, exc) from exc
+        finally:
+            cursor.close()
+
+    def many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One statement for many parameter sets (executemany): a sale's lines, its entries."""
+        if not rows:
+            return
+        plan, cursor = self._cursor(session)
+        params = [plan.params(row) for row in rows]
+        try:
+            cursor.executemany(plan.sql, params)
+        except plan.dialect.loaded_dbapi.Error as exc:
+            raise self._fail(plan, params, exc) from exc
+        finally:
+            cursor.close()

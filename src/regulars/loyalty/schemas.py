@@ -51,10 +51,10 @@ class RewardCreate(Schema):
     name: str = Field(min_length=1, max_length=120)
     kind: RewardKind
     cost_points: int = Field(gt=0, le=100_000_000)
-    amount: int = Field(default=0, ge=0, description="Minor units off, for amount_off")
+    amount: int = Field(default=0, ge=0, le=10**15, description="Minor units off, for amount_off")
     percent: int = Field(default=0, ge=0, le=100, description="For percent_off")
     sku: str | None = Field(default=None, max_length=64, description="The free item's SKU")
-    stock: int | None = Field(default=None, ge=0)
+    stock: int | None = Field(default=None, ge=0, le=1_000_000_000)
     valid_days: int = Field(default=30, ge=1, le=3650)
 
     @model_validator(mode="after")
@@ -70,7 +70,7 @@ class RewardCreate(Schema):
 
 class RewardUpdate(Schema):
     active: bool | None = None
-    stock: int | None = Field(default=None, ge=0)
+    stock: int | None = Field(default=None, ge=0, le=1_000_000_000)
 
 
 class RewardOut(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,6 +38,7 @@ EXPIRING_DAYS = 30
 
 
 _parsed: dict[tuple[uuid.UUID, int], Program] = {}
+_latest: dict[uuid.UUID, int] = {}  # the newest version this process has seen, per merchant
 
 
 def _program(merchant_id: uuid.UUID, version: int, config: dict[str, Any]) -> Program:
@@ -47,7 +48,10 @@ def _program(merchant_id: uuid.UUID, version: int, config: dict[str, Any]) -> Pr
     if program is None:
         if len(_parsed) > 4096:
             _parsed.clear()
+            _latest.clear()
         program = _parsed[key] = Program.model_validate(config)
+    if version > _latest.get(merchant_id, -1):
+        _latest[merchant_id] = version
     return program
 
 
@@ -61,9 +65,21 @@ def current_program(session: Session, ctx: Ctx) -> tuple[int, Program, datetime 
     )
     row = session.execute(q).first()
     if row is None:
+        _latest.setdefault(ctx.merchant_id, 0)
         return 0, default_program(exponent(ctx.merchant.currency)), None
     version, config, created_at = row
     return version, _program(ctx.merchant_id, version, config), created_at
+
+
+def likely_program(session: Session, ctx: Ctx) -> tuple[int, Program]:
+    """The newest version this process has seen, without a query once one was seen: for the
+    hot path, which reads the current version number in a statement of its own and switches
+    (`program_version`) in the rare case that it moved on."""
+    version = _latest.get(ctx.merchant_id)
+    if version is None:
+        version, program, _at = current_program(session, ctx)
+        return version, program
+    return version, program_version(session, ctx, version)
 
 
 def save_program(session: Session, ctx: Ctx, program: Program) -> tuple[int, Program, datetime]:
@@ -138,44 +154,6 @@ def expire_all(session: Session, ctx: Ctx) -> dict[str, int]:
 # --- stamps ----------------------------------------------------------------------------------
 
 
-def add_stamps(
-    session: Session,
-    ctx: Ctx,
-    customer_id: uuid.UUID,
-    program: Program,
-    lines: Sequence[rules.Line],
-    purchase_id: uuid.UUID,
-) -> list[dict[str, Any]]:
-    """One stamp per eligible unit; each full card becomes a free-item voucher at once."""
-    progress = []
-    for card in program.stamp_cards:
-        qty = rules.stamp_quantity(card, lines)
-        row = _lock_stamps(session, ctx, customer_id, card.code)
-        completed_now = 0
-        if qty:
-            total = row.stamps + qty
-            completed_now, row.stamps = divmod(total, card.stamps_required)
-            row.completed += completed_now
-            row.updated_at = clock.now()
-            for _ in range(completed_now):
-                rewards.issue_voucher(
-                    session,
-                    ctx,
-                    customer_id,
-                    reward_id=None,
-                    source="stamp_card",
-                    name=card.reward_name,
-                    kind="free_item",
-                    sku=card.reward_sku,
-                    issued_at=clock.now(),
-                    expires_at=clock.now() + timedelta(days=90),
-                    purchase_id=None,
-                )
-        progress.append(_stamp_out(card, row.stamps, completed_now))
-    session.flush()
-    return progress
-
-
 def remove_stamps(
     session: Session,
     ctx: Ctx,
@@ -220,7 +198,7 @@ def _lock_stamps(session: Session, ctx: Ctx, customer_id: uuid.UUID, card: str) 
     return session.scalars(q).one()
 
 
-def _stamp_out(card: Any, stamps: int, completed_now: int = 0) -> dict[str, Any]:
+def stamp_out(card: Any, stamps: int, completed_now: int = 0) -> dict[str, Any]:
     return {
         "card": card.code,
         "name": card.name,
@@ -238,7 +216,7 @@ def stamps_of(
         StampProgress.merchant_id == ctx.merchant_id, StampProgress.customer_id == customer_id
     )
     have = {row.card_code: row.stamps for row in session.scalars(q)}
-    return [_stamp_out(card, have.get(card.code, 0)) for card in program.stamp_cards]
+    return [stamp_out(card, have.get(card.code, 0)) for card in program.stamp_cards]
 
 
 # --- tiers -----------------------------------------------------------------------------------
@@ -252,45 +230,31 @@ def apply_tier(
     spend: int,
     reason: str,
 ) -> None:
-    """Upgrade at once; downgrade only after the spend stayed below for the grace period."""
-    now = clock.now()
+    """`rules.tier_after` on a loaded account row (refunds and the daily run), history kept."""
+    before = rules.TierState(account.tier_code, account.tier_since, account.below_tier_since)
+    after, move = rules.tier_after(program, before, spend, clock.now(), reason)
     account.qualifying_spend = spend
-    levels = [t.code for t in program.tiers.levels]
-    target = rules.tier_for_spend(program, spend)
-    target_rank = levels.index(target.code) if target else -1
-    current_rank = levels.index(account.tier_code) if account.tier_code in levels else -1
-    change_to: str | bool | None = False
-    if account.tier_code is not None and account.tier_code not in levels:
-        change_to = target.code if target else None  # the tier was removed from the program
-    elif target_rank > current_rank:
-        change_to = target.code if target else None
-    elif target_rank == current_rank:
-        account.below_tier_since = None
-    elif account.below_tier_since is None:
-        account.below_tier_since = now
-    elif now - account.below_tier_since >= timedelta(days=program.tiers.downgrade_grace_days):
-        change_to = target.code if target else None
-        reason = "downgrade after grace"
-    if change_to is not False and change_to != account.tier_code:
+    account.tier_code, account.tier_since, account.below_tier_since = (
+        after.code,
+        after.since,
+        after.below_since,
+    )
+    if move is not None:
         session.add(
             TierChange(
                 merchant_id=ctx.merchant_id,
                 customer_id=account.customer_id,
-                from_tier=account.tier_code,
-                to_tier=change_to,
-                reason=reason,
-                at=now,
+                from_tier=move.from_tier,
+                to_tier=move.to_tier,
+                reason=move.reason,
+                at=after.since,
             )
         )
-        account.tier_code = change_to  # type: ignore[assignment]
-        account.tier_since = now
-        account.below_tier_since = None
     session.flush()
 
 
-def tier_out(program: Program, account: LoyaltyAccount | None) -> dict[str, Any]:
-    spend = account.qualifying_spend if account else 0
-    code = account.tier_code if account else None
+def tier_out(program: Program, spend: int, code: str | None) -> dict[str, Any]:
+    """The tier as the till and the portal show it, from the account's spend and tier code."""
     tier = next((t for t in program.tiers.levels if t.code == code), None)
     if code is None:  # no sale yet: the entry tier (min_spend 0) is already theirs
         tier = rules.tier_for_spend(program, spend)
@@ -305,6 +269,12 @@ def tier_out(program: Program, account: LoyaltyAccount | None) -> dict[str, Any]
         "next_name": upcoming.name if upcoming else None,
         "spend_to_next": max(0, upcoming.min_spend - spend) if upcoming else None,
     }
+
+
+def account_tier_out(program: Program, account: LoyaltyAccount | None) -> dict[str, Any]:
+    if account is None:
+        return tier_out(program, 0, None)
+    return tier_out(program, account.qualifying_spend, account.tier_code)
 
 
 def tier_history(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> Sequence[TierChange]:
@@ -331,7 +301,7 @@ def summary(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any
         "lifetime_earned": account.lifetime_earned if account else 0,
         "expiring_soon": ledger.expiring_within(session, ctx, customer.id, EXPIRING_DAYS),
         "expiring_days": EXPIRING_DAYS,
-        "tier": tier_out(program, account),
+        "tier": account_tier_out(program, account),
         "stamps": stamps_of(session, ctx, customer.id, program),
         "vouchers": rewards.open_vouchers(session, ctx, customer.id),
     }
@@ -350,9 +320,13 @@ def accounts(session: Session, ctx: Ctx) -> list[uuid.UUID]:
 
 
 def program_version(session: Session, ctx: Ctx, version: int) -> Program:
-    """The rules a past sale was priced with (refunds reverse with those, not today's)."""
+    """The rules of one version: a past sale's (refunds reverse with those, not today's), or the
+    current one when the hot path has just read its number."""
     if version == 0:
         return default_program(exponent(ctx.merchant.currency))
+    program = _parsed.get((ctx.merchant_id, version))
+    if program is not None:
+        return program
     q = select(ProgramVersion.config).where(
         ProgramVersion.merchant_id == ctx.merchant_id, ProgramVersion.version == version
     )

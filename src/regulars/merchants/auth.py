@@ -1,9 +1,14 @@
-"""Request plumbing shared by every API route: who is calling, and the transaction runner."""
+"""Request plumbing shared by every API route: who is calling, and the transaction runner.
+
+The API key is checked inside the request's own transaction, as its first statement: one
+transaction (and on PostgreSQL one BEGIN/COMMIT pair) per request instead of two, and a key
+revoked a moment ago is refused by the very next statement that reads it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
@@ -22,52 +27,73 @@ T = TypeVar("T")
 _bearer = HTTPBearer(auto_error=False, description="An API key: `rg_..._...`")
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def api_ctx(
-    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    db: Database = Depends(database),
-) -> Ctx:
-    if creds is None or creds.scheme.lower() != "bearer":
-        raise Unauthorized("send Authorization: Bearer <API key>")
-    return db.run(lambda s: service.authenticate_key(s, creds.credentials), write=False)
-
-
-@dataclass(frozen=True)
 class Tx:
-    """Runs one service function in the request's transaction (committed, or retried, here)."""
+    """Runs one service function in the request's transaction (committed, or retried, here),
+    authenticating the caller's key as the transaction's first statement."""
 
-    db: Database
-    ctx: Ctx
-    write: bool
+    def __init__(self, db: Database, secret: str, write: bool):
+        self.db, self.secret, self.write = db, secret, write
+
+    @cached_property
+    def ctx(self) -> Ctx:
+        """For the few routes that need the caller before any transaction of their own."""
+        return self.db.run(lambda s: service.authenticate_key(s, self.secret), write=False)
+
+    def _work(
+        self,
+        fn: Callable[Concatenate[Session, Ctx, P], T],
+        write: bool,
+        *args: P.args,
+        **kw: P.kwargs,
+    ) -> Callable[[Session], T]:
+        def work(session: Session) -> T:
+            ctx = service.authenticate_key(session, self.secret)
+            if write:
+                idempotency.claim(session, ctx.merchant_id)
+            return fn(session, ctx, *args, **kw)
+
+        return work
 
     def __call__(
         self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        if not self.write:
-            return self.db.run(lambda s: fn(s, self.ctx, *args, **kwargs), write=False)
+        return self.db.run(self._work(fn, self.write, *args, **kwargs), write=self.write)
 
-        def work(session: Session) -> T:
-            idempotency.claim(session, self.ctx.merchant_id)
-            return fn(session, self.ctx, *args, **kwargs)
-
-        return self.db.run(work)
+    async def hot(
+        self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """For the till's short transactions (lookup, quote, commit), from an `async def` route:
+        see `Database.run_hot`."""
+        return await self.db.run_hot(self._work(fn, self.write, *args, **kwargs), write=self.write)
 
     def read(
         self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """For a POST that only reads (a quote): no write lock on SQLite."""
-        return self.db.run(lambda s: fn(s, self.ctx, *args, **kwargs), write=False)
+        return self.db.run(self._work(fn, False, *args, **kwargs), write=False)
+
+    async def read_hot(
+        self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        return await self.db.run_hot(self._work(fn, False, *args, **kwargs), write=False)
 
     def audited(
         self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """For a GET that records itself (a data export): committed, so the audit row is kept."""
-        return self.db.run(lambda s: fn(s, self.ctx, *args, **kwargs), write=True)
+        return self.db.run(self._work(fn, False, *args, **kwargs), write=True)
 
 
-def tx(request: Request, ctx: Ctx = Depends(api_ctx), db: Database = Depends(database)) -> Tx:
-    return Tx(db, ctx, write=request.method not in ("GET", "HEAD"))
+async def tx(
+    request: Request,
+    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    db: Database = Depends(database),
+) -> Tx:
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise Unauthorized("send Authorization: Bearer <API key>")
+    return Tx(db, creds.credentials, write=request.method not in ("GET", "HEAD"))

@@ -12,7 +12,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from regulars.kit import clock, codes
 from regulars.kit.context import Actor, Ctx, MerchantInfo
 from regulars.kit.errors import Conflict, Forbidden, NotFound, Unauthorized
 from regulars.kit.pagination import Page, PageRequest, paginate
+from regulars.kit.sql import Prebuilt
 from regulars.merchants.models import ApiKey, AuditEvent, Merchant, StaffUser, Store
 from regulars.merchants.schemas import ApiKeyCreate, MerchantCreate, StaffCreate, StoreCreate
 
@@ -156,6 +157,29 @@ def get_store(session: Session, ctx: Ctx, store_id: uuid.UUID) -> Store:
     return store
 
 
+_main_store: dict[uuid.UUID, uuid.UUID] = {}
+_known_stores: set[tuple[uuid.UUID, uuid.UUID]] = set()
+
+
+def sale_store(session: Session, ctx: Ctx, store_id: uuid.UUID | None) -> uuid.UUID:
+    """The store a sale is recorded at: the one named, or the merchant's main store (code
+    MAIN, else the first). Stores are never deleted, so each answer is remembered for the life
+    of the process and the till's hot path asks the database only once. NotFound when named
+    and not the merchant's."""
+    if store_id is not None:
+        if (ctx.merchant_id, store_id) not in _known_stores:
+            _known_stores.add((ctx.merchant_id, get_store(session, ctx, store_id).id))
+        return store_id
+    main = _main_store.get(ctx.merchant_id)
+    if main is None:
+        stores = list_stores(session, ctx)
+        found = next((s for s in stores if s.code == "MAIN"), stores[0] if stores else None)
+        if found is None:
+            raise NotFound("the merchant has no store")
+        main = _main_store[ctx.merchant_id] = found.id
+    return main
+
+
 # --- staff -----------------------------------------------------------------------------------
 
 
@@ -264,17 +288,33 @@ def revoke_keys_named(session: Session, ctx: Ctx, name: str) -> None:
     )
 
 
+_KEY_BY_PREFIX = Prebuilt(
+    select(
+        ApiKey.id,
+        ApiKey.role,
+        ApiKey.key_hash,
+        ApiKey.revoked_at,
+        Merchant.id,
+        Merchant.slug,
+        Merchant.name,
+        Merchant.country,
+        Merchant.currency,
+        Merchant.timezone,
+        Merchant.locale,
+    )
+    .join(Merchant, Merchant.id == ApiKey.merchant_id)
+    .where(ApiKey.prefix == bindparam("prefix"))
+)
+
+
 def authenticate_key(session: Session, secret: str) -> Ctx:
+    """Every API request's first statement (prebuilt: it runs on every request)."""
     prefix, _, _rest = secret.strip().rpartition("_")
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
-    if (
-        key is None
-        or key.revoked_at is not None
-        or not hmac.compare_digest(key.key_hash, _hash_key(secret))
-    ):
+    row = _KEY_BY_PREFIX.first(session, prefix=prefix) if prefix else None
+    if row is None or row[3] is not None or not hmac.compare_digest(row[2], _hash_key(secret)):
         raise Unauthorized("API key is missing, wrong or revoked")
-    merchant = get_merchant(session, key.merchant_id)
-    return Ctx(merchant, Actor("api_key", key.id, key.role))
+    key_id, role, _hash, _revoked, *merchant = row
+    return Ctx(MerchantInfo(*merchant), Actor("api_key", key_id, role))
 
 
 # --- audit -----------------------------------------------------------------------------------
