@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.numbers import format_decimal
-
-from regulars.kit.money import format_money
+from regulars.kit.money import format_money, format_number
 from regulars.web.i18n import choose, translations
 
 
@@ -16,7 +14,7 @@ def receipt_lines(result: dict[str, Any], locale: str | None, shop_locale: str) 
     currency = result["currency"]
 
     def n(value: int) -> str:
-        return str(format_decimal(value, locale=lang))
+        return format_number(value, lang)
 
     lines = [_("Total: %(amount)s") % {"amount": format_money(result["total"], currency, lang)}]
     if result["discount_total"]:

@@ -1,12 +1,20 @@
-"""Money is an int in the currency's minor unit (ISO 4217 exponent, from Babel's data)."""
+"""Money is an int in the currency's minor unit (ISO 4217 exponent, from Babel's data).
+
+Formatting looks each locale's pattern up once and applies it with Babel's own
+`NumberPattern.apply`, which is what `format_currency` and `format_decimal` do after finding
+the pattern on every call; the receipt of every sale formats several numbers.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision
+from babel import Locale
+from babel.numbers import NumberPattern, get_currency_precision
 
 
+@cache
 def exponent(currency: str) -> int:
     return int(get_currency_precision(currency))
 
@@ -15,6 +23,19 @@ def to_decimal(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-exponent(currency))
 
 
+@cache
+def _patterns(locale: str) -> tuple[Locale, NumberPattern, NumberPattern]:
+    loc = Locale.parse(locale)
+    return loc, loc.currency_formats["standard"], loc.decimal_formats[None]
+
+
 def format_money(minor: int, currency: str, locale: str) -> str:
     """Localized display, e.g. 5,000 K (my), RM12.50 (ms). Exact: Decimal, never float."""
-    return str(format_currency(to_decimal(minor, currency), currency, locale=locale))
+    loc, money, _number = _patterns(locale)
+    return str(money.apply(to_decimal(minor, currency), loc, currency=currency))
+
+
+def format_number(value: int, locale: str) -> str:
+    """A count (points, stamps) with the locale's grouping: 1,234."""
+    loc, _money, number = _patterns(locale)
+    return str(number.apply(value, loc))

@@ -30,6 +30,7 @@ from sqlalchemy.sql import ClauseElement
 Row = tuple[Any, ...]
 Processor = Callable[[Any], Any] | None
 _MISSING = object()
+_CURSOR = "regulars.prebuilt_cursor"
 
 
 def insert_ignore(session: Session, table: Table, values: dict[str, Any]) -> bool:
@@ -122,9 +123,16 @@ class Prebuilt:
         return _Plan(dialect, compiled.string, compiled.positional, tuple(binds), results)
 
     def _cursor(self, session: Session) -> tuple[_Plan, Any]:
+        """The plan for this dialect and the connection's cursor. One cursor per DBAPI connection,
+        kept in the pool record's `info` (cleared when the connection is replaced): making a
+        psycopg cursor copies its adapters, which costs as much as a short statement."""
         connection = session.connection()
         plan = self._plan(connection.dialect)
-        return plan, connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        pooled = connection.connection
+        cursor = pooled.info.get(_CURSOR)
+        if cursor is None:
+            cursor = pooled.info[_CURSOR] = pooled.dbapi_connection.cursor()  # type: ignore[union-attr]
+        return plan, cursor
 
     def _fail(self, plan: _Plan, params: Any, exc: Exception) -> DBAPIError:
         dbapi_error = plan.dialect.loaded_dbapi.Error
@@ -136,11 +144,11 @@ class Prebuilt:
         params = plan.params(values)
         try:
             cursor.execute(plan.sql, params)
-            raw = cursor.fetchall() if cursor.description else []
+            # The plan knows whether rows come back; psycopg builds `description` anew on each
+            # read, column by column.
+            raw = cursor.fetchall() if plan.results else []
         except plan.dialect.loaded_dbapi.Error as exc:
             raise self._fail(plan, params, exc) from exc
-        finally:
-            cursor.close()
         return plan.rows(raw)
 
     def first(self, session: Session, **values: Any) -> Row | None:
@@ -160,8 +168,6 @@ class Prebuilt:
             return int(cursor.rowcount)
         except plan.dialect.loaded_dbapi.Error as exc:
             raise self._fail(plan, params, exc) from exc
-        finally:
-            cursor.close()
 
     def many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         """One statement for many parameter sets (executemany): a sale's lines, its entries."""
@@ -173,5 +179,3 @@ class Prebuilt:
             cursor.executemany(plan.sql, params)
         except plan.dialect.loaded_dbapi.Error as exc:
             raise self._fail(plan, params, exc) from exc
-        finally:
-            cursor.close()

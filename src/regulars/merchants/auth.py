@@ -89,11 +89,8 @@ class Tx:
         return self.db.run(self._work(fn, False, *args, **kwargs), write=True)
 
 
-async def tx(
-    request: Request,
-    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    db: Database = Depends(database),
-) -> Tx:
+async def tx(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Tx:
     if creds is None or creds.scheme.lower() != "bearer":
         raise Unauthorized("send Authorization: Bearer <API key>")
+    db: Database = request.app.state.db
     return Tx(db, creds.credentials, write=request.method not in ("GET", "HEAD"))

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from regulars.kit import codes
+from regulars.kit.money import format_number
 from regulars.web import i18n
 from regulars.web.session import csrf_token
 
@@ -63,7 +63,7 @@ def environment(lang: str) -> Environment:
         return i18n.local_day(value, lang, timezone)
 
     def number(value: int) -> str:
-        return str(format_decimal(value, locale=lang))
+        return format_number(value, lang)
 
     def signed(value: int) -> str:
         return ("+" if value > 0 else "−" if value < 0 else "") + number(abs(value))

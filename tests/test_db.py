@@ -1,0 +1,56 @@
+"""The unit of work's engine setup: SQLite checkpoints leave the hot path while the server runs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from regulars.db import SQLITE_AUTOCHECKPOINT, Database
+from regulars.migrate import upgrade
+
+PAGE = 4096
+
+
+def _autocheckpoint(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
+
+
+def test_while_serving_sqlite_checkpoints_run_on_their_own_thread(tmp_path: Path) -> None:
+    path = tmp_path / "serve.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        assert _autocheckpoint(db) == SQLITE_AUTOCHECKPOINT
+        with db.serving():
+            assert db.checkpointer is not None and db.checkpointer.is_alive()
+            assert _autocheckpoint(db) == 0  # no commit copies the WAL into the file itself
+            before = path.stat().st_size
+            with db.engine.begin() as conn:  # 2,500 pages: far past SQLite's own threshold
+                conn.execute(text("CREATE TABLE ballast (b BLOB)"))
+                for _ in range(50):
+                    conn.execute(
+                        text("INSERT INTO ballast VALUES (randomblob(:n))"), {"n": 50 * PAGE}
+                    )
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and (
+                path.stat().st_size < before + 2000 * PAGE or db.checkpointer.runs < 1
+            ):
+                time.sleep(0.05)
+            # Only the checkpointer copies pages into the database file now.
+            assert path.stat().st_size >= before + 2000 * PAGE
+            assert db.checkpointer.runs >= 1
+        assert db.checkpointer is None
+        assert _autocheckpoint(db) == SQLITE_AUTOCHECKPOINT
+    finally:
+        db.dispose()
+
+
+def test_serving_starts_a_checkpointer_only_on_sqlite(db: Database) -> None:
+    with db.serving():
+        assert (db.checkpointer is not None) == db.is_sqlite
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar_one() == 1
