@@ -173,3 +173,41 @@ def test_limited_stock_is_never_oversold(db: Database) -> None:
     assert db.run(lambda s: rewards.get_reward(s, shop.ctx, reward.id).stock, write=False) == 0
     balances = sorted(sums_hold(db, shop, c.id)[0] for c in customers)
     assert balances == [90, 90, 100, 100, 100, 100]
+
+
+def test_20_concurrent_redemptions_with_one_request_key_make_one_voucher(db: Database) -> None:
+    """A till or portal form resending one redemption (flaky network, double tap): one voucher,
+    the points taken once, every request answered with that voucher."""
+    shop = make_merchant(db)
+    cust = make_customer(db, shop, phone="09 7812 34567")
+    db.run(
+        lambda s: loyalty.adjust(
+            s, shop.ctx, cust.id, AdjustmentCreate(points=100, reason="opening balance")
+        )
+    )
+    reward = db.run(
+        lambda s: rewards.create_reward(
+            s, shop.ctx, RewardCreate(name="Cake", kind="amount_off", cost_points=30, amount=3000)
+        )
+    )
+
+    def again(_i: int) -> Any:
+        return db.run(lambda s: rewards.redeem(s, shop.ctx, cust.id, reward.id, "till-7-key"))
+
+    results = race(20, again)
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert {voucher.code for voucher, _balance in results} == {results[0][0].code}
+    assert {balance for _voucher, balance in results} == {70}
+    count = select(func.count()).select_from(Voucher).where(Voucher.merchant_id == shop.id)
+    assert db.run(lambda s: s.scalar(count), write=False) == 1
+    assert sums_hold(db, shop, cust.id) == (70, 70)
+    other = db.run(
+        lambda s: rewards.create_reward(
+            s, shop.ctx, RewardCreate(name="Tea", kind="amount_off", cost_points=10, amount=500)
+        )
+    )
+    reused = race(
+        1, lambda _i: db.run(lambda s: rewards.redeem(s, shop.ctx, cust.id, other.id, "till-7-key"))
+    )
+    assert isinstance(reused[0], ProblemError) and reused[0].status == 409
+    assert sums_hold(db, shop, cust.id) == (70, 70)

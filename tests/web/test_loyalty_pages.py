@@ -300,6 +300,35 @@ def test_portal_redeems_a_reward_and_shows_the_voucher(
     assert _count(db, Voucher) == 1
 
 
+def test_a_portal_redeem_form_sent_twice_spends_once(
+    client: TestClient, db: Database, channel: MemoryChannel
+) -> None:
+    """The form carries a key of its own: the same form posted again (a double tap that got
+    through, the browser resending it) finds the voucher it made; a new page is a new one."""
+    shop = make_merchant(db)
+    mya = make_customer(db, shop, phone="09 7812 34567", locale="en")
+    tea = db.run(
+        lambda s: rewards.create_reward(
+            s, shop.ctx, RewardCreate(name="Free tea", kind="free_item", cost_points=10, sku="TEA")
+        )
+    )
+    give_points(db, shop, mya.id, 25)
+    base = _portal_sign_in(client, shop, channel, "09 7812 34567", "+959781234567")
+    key = re.search(r'name="request_key" value="([^"]+)"', client.get(base).text)
+    assert key is not None
+    form = {"reward_id": str(tea.id), "csrf": csrf_of(client, base), "request_key": key.group(1)}
+    for _ in range(2):
+        r = client.post(base + "redeem", data=form, follow_redirects=False)
+        assert r.status_code == 303
+    assert _count(db, Voucher) == 1
+    assert re.search(r'id="balance">15<', client.get(base).text)
+    newer = re.search(r'name="request_key" value="([^"]+)"', client.get(base).text)
+    assert newer is not None and newer.group(1) != key.group(1)
+    client.post(base + "redeem", data=form | {"request_key": newer.group(1)})
+    assert _count(db, Voucher) == 2
+    assert re.search(r'id="balance">5<', client.get(base).text)
+
+
 def test_portal_history_is_paginated_and_translated(
     client: TestClient, db: Database, channel: MemoryChannel
 ) -> None:

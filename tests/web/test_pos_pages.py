@@ -216,6 +216,32 @@ def test_redeem_at_the_till_then_apply_the_voucher(client: TestClient, db: Datab
     assert again.json()["error"] == "This voucher was already used."
 
 
+def test_a_redemption_sent_twice_with_its_key_gives_one_voucher(
+    client: TestClient, db: Database
+) -> None:
+    """The till resends a redemption whose answer it never got (its script keeps the key until
+    an answer comes): the same voucher comes back and the points go once."""
+    shop = make_merchant(db)
+    mya = make_customer(db, shop, phone="09 7812 34567")
+    reward = db.run(
+        lambda s: rewards.create_reward(
+            s, shop.ctx, RewardCreate(name="Tea", kind="amount_off", cost_points=10, amount=500)
+        )
+    )
+    give_points(db, shop, mya.id, 40)
+    headers = cashier(client, db, shop)
+    body = {"customer_id": str(mya.id), "reward_id": str(reward.id), "request_key": "a1b2c3"}
+    first = client.post("/pos/redeem", json=body, headers=headers)
+    again = client.post("/pos/redeem", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["voucher"] == first.json()["voucher"]
+    assert again.json()["card"]["balance"] == 30
+    assert _count(db, Voucher) == 1 and _count(db, PointsEntry, kind="redeem") == 1
+    fresh = client.post("/pos/redeem", json=body | {"request_key": "d4e5f6"}, headers=headers)
+    assert fresh.status_code == 201 and fresh.json()["voucher"] != first.json()["voucher"]
+    assert fresh.json()["card"]["balance"] == 20 and _count(db, Voucher) == 2
+
+
 def test_points_pay_part_of_the_sale_up_to_the_cap(client: TestClient, db: Database) -> None:
     shop = make_merchant(db)  # a point pays 10 kyat, at most 50% of a sale
     mya = make_customer(db, shop, phone="09 7812 34567")

@@ -156,7 +156,7 @@ def _reverse_loyalty(
             customer_id,
             returned_points,
             "refund",
-            "points paid, refunded",
+            ledger.REFUND_PAYMENT,
             purchase_id=purchase.id,
         ).balance
     if reversed_points:
@@ -166,7 +166,7 @@ def _reverse_loyalty(
             customer_id,
             -reversed_points,
             "refund",
-            "points of refunded items",
+            ledger.REFUND_EARNED,
             purchase_id=purchase.id,
             expires_at=loyalty.earn_expiry_of(session, ctx, purchase.id),
             allow_debt=True,

@@ -286,7 +286,7 @@ def _loyalty(
     )
     entries = []
     if p.redeem_points:
-        entries.append(sale.Entry(-p.redeem_points, "payment", "points paid a sale"))
+        entries.append(sale.Entry(-p.redeem_points, "payment", ledger.SALE_PAYMENT))
     expires_at = loyalty.entry_expiry(program, now)
     for rule, points in earned.breakdown:
         entries.append(sale.Entry(points, "earn" if rule == "base" else "bonus", rule, expires_at))

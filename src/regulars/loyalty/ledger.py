@@ -30,6 +30,19 @@ from regulars.kit.sql import insert_ignore
 from regulars.loyalty.models import LoyaltyAccount, PointsEntry
 
 EARNING_KINDS = ("earn", "bonus")
+# Reasons are stable codes, translated where they are shown (docs/loyalty.md lists them); earning
+# entries carry the rule (base, birthday_month, first_purchase, tier:<code>, double_points:<name>);
+# an adjustment's reason is the manager's own words.
+SALE_PAYMENT = "sale_payment"
+REFUND_PAYMENT = "refund_payment"
+REFUND_EARNED = "refund_earned"
+EXPIRY = "expiry"
+
+
+def reward_reason(name: str) -> str:
+    return f"reward:{name}"
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -190,7 +203,7 @@ def expire_customer(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:
     due = min(due_by(session, ctx, customer_id, clock.now()), max(account.balance, 0))
     if due <= 0:
         return 0
-    post(session, ctx, customer_id, -due, "expire", "points expired")
+    post(session, ctx, customer_id, -due, "expire", EXPIRY)
     return due
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -139,6 +140,15 @@ class Voucher(TenantMixin, Base):
         UniqueConstraint("merchant_id", "code"),
         CheckConstraint("status IN ('issued', 'used', 'void')", name="status"),
         Index(None, "merchant_id", "customer_id", "status"),
+        # One voucher per redemption request: a retried POS or portal request replays it.
+        Index(
+            "uq_vouchers_merchant_id_request_key",
+            "merchant_id",
+            "request_key",
+            unique=True,
+            sqlite_where=text("request_key IS NOT NULL"),
+            postgresql_where=text("request_key IS NOT NULL"),
+        ),
     )
 
     code: Mapped[str] = mapped_column(String(32))
@@ -156,3 +166,4 @@ class Voucher(TenantMixin, Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     purchase_id: Mapped[uuid.UUID | None]
+    request_key: Mapped[str | None] = mapped_column(String(64))

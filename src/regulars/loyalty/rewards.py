@@ -80,10 +80,30 @@ def issue_voucher(session: Session, ctx: Ctx, customer_id: uuid.UUID, **fields: 
 
 
 def redeem(
-    session: Session, ctx: Ctx, customer_id: uuid.UUID, reward_id: uuid.UUID
+    session: Session,
+    ctx: Ctx,
+    customer_id: uuid.UUID,
+    reward_id: uuid.UUID,
+    request_key: str | None = None,
 ) -> tuple[Voucher, int]:
-    """Points -> a single-use voucher. 409 when the balance or the stock does not cover it."""
+    """Points -> a single-use voucher. 409 when the balance or the stock does not cover it.
+
+    `request_key` (the till's or the portal form's) names one redemption: sent again, it gets
+    the voucher it made the first time, so a retried request never spends twice. The customer's
+    account is locked first (lock order: account, then the reward's stock), so two requests
+    with one key queue and the second finds the first's voucher."""
     customer = customers.get_customer(session, ctx, customer_id)
+    account = ledger.lock_account(session, ctx, customer.id)
+    if request_key:
+        earlier = session.scalar(
+            select(Voucher).where(
+                Voucher.merchant_id == ctx.merchant_id, Voucher.request_key == request_key
+            )
+        )
+        if earlier is not None:
+            if earlier.customer_id != customer.id or earlier.reward_id != reward_id:
+                raise Conflict("this request key was used for another redemption")
+            return earlier, account.balance
     reward = get_reward(session, ctx, reward_id)
     if not reward.active:
         raise Conflict("this reward is not offered now")
@@ -111,6 +131,7 @@ def redeem(
         points_cost=reward.cost_points,
         issued_at=now,
         expires_at=now + timedelta(days=reward.valid_days),
+        request_key=request_key or None,
     )
     posted = ledger.post(
         session,
@@ -118,7 +139,7 @@ def redeem(
         customer.id,
         -reward.cost_points,
         "redeem",
-        f"reward: {reward.name}",
+        ledger.reward_reason(reward.name),
         voucher_id=voucher.id,
     )
     return voucher, posted.balance

@@ -14,6 +14,7 @@ from regulars.customers import service as customers
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.money import exponent, to_decimal
+from regulars.loyalty import ledger
 from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
@@ -33,10 +34,10 @@ FIXED_REASONS = {
     "base": N_("Points for the purchase"),
     "birthday_month": N_("Birthday month bonus"),
     "first_purchase": N_("First purchase bonus"),
-    "points paid a sale": N_("Points used as payment"),
-    "points paid, refunded": N_("Points payment given back (refund)"),
-    "points of refunded items": N_("Points of returned items taken back"),
-    "points expired": N_("Points expired"),
+    ledger.SALE_PAYMENT: N_("Points used as payment"),
+    ledger.REFUND_PAYMENT: N_("Points payment given back (refund)"),
+    ledger.REFUND_EARNED: N_("Points of returned items taken back"),
+    ledger.EXPIRY: N_("Points expired"),
 }
 # Other digits a cashier's keyboard may type; money is read as ASCII digits.
 _DIGITS = str.maketrans("၀၁၂၃၄၅၆၇၈၉໐໑໒໓໔໕໖໗໘໙٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 4)

@@ -6,6 +6,7 @@ shop's default. The session keeps one signed-in customer per shop.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -125,6 +126,8 @@ def _card_page(
         shop=merchant,
         qr_svg=qr,
         voucher_qr=voucher_qr,
+        # One key per rendered form: a double tap or a resent form replays, a new page is new.
+        redeem_key=secrets.token_urlsafe(16),
         error=error,
         tz=merchant.timezone,
         **view,
@@ -145,6 +148,7 @@ def home(
 def redeem(
     request: Request,
     reward_id: uuid.UUID = Form(...),
+    request_key: str = Form("", max_length=64),
     merchant: MerchantInfo = Depends(shop),
     db: Database = Depends(database),
 ) -> Response:
@@ -154,7 +158,7 @@ def redeem(
         return _home(merchant)
     ctx = _customer_ctx(merchant, customer_id)
     try:
-        db.run(lambda s: rewards.redeem(s, ctx, customer_id, reward_id))
+        db.run(lambda s: rewards.redeem(s, ctx, customer_id, reward_id, request_key or None))
     except (ledger.InsufficientPoints, rewards.OutOfStock) as exc:
         return _card_page(request, merchant, db, customer_id, 409, REDEEM_ERRORS[exc.slug])
     except (Conflict, NotFound):

@@ -105,6 +105,11 @@ class PosSale(Schema):
 class PosRedeem(Schema):
     customer_id: uuid.UUID
     reward_id: uuid.UUID
+    request_key: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Same key, same voucher: a retry never spends twice",
+    )
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -410,7 +415,9 @@ def redeem(
     data: PosRedeem, staff: Staff = Depends(current_staff), db: Database = Depends(database)
 ) -> Response:
     def work(s: Session) -> dict[str, Any]:
-        voucher, _balance = rewards.redeem(s, staff.ctx, data.customer_id, data.reward_id)
+        voucher, _balance = rewards.redeem(
+            s, staff.ctx, data.customer_id, data.reward_id, data.request_key
+        )
         card = loyalty_view.card(s, staff.ctx, data.customer_id, staff.lang)
         return {"voucher": voucher.code, "name": voucher.name, "card": card_json(card, staff)}
 

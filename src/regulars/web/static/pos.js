@@ -18,7 +18,8 @@
   var quoteSeq = 0, quoteTimer = null, busy = false, lastQuote = null;
 
   function fresh() {
-    return { customer: null, lines: [], vouchers: [], points: 0, receiptId: null, pending: false };
+    return { customer: null, lines: [], vouchers: [], points: 0, receiptId: null, pending: false,
+             redeemKeys: {} };
   }
   function load() {
     try { return JSON.parse(window.sessionStorage.getItem(KEY)); } catch (e) { return null; }
@@ -166,10 +167,26 @@
     }, function () {});
   }
 
+  function randomKey() {
+    var bytes = new Uint8Array(16), out = "";
+    window.crypto.getRandomValues(bytes);  // works on a plain-http LAN address too
+    for (var i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    return out;
+  }
+
   function redeem(reward, button) {
     if (!window.confirm(fmt(T.confirm_redeem, { name: reward.name, points: num(reward.cost) }))) return;
     button.disabled = true;  // one click, one voucher: the button stays off until the answer
-    call("POST", "/pos/redeem", { customer_id: state.customer.id, reward_id: reward.id }).then(function (res) {
+    // One key per redemption until an answer comes back: a retry after a network failure (the
+    // first may have gone through) gets the same voucher, never a second one.
+    state.redeemKeys = state.redeemKeys || {};
+    var which = state.customer.id + ":" + reward.id;
+    var key = state.redeemKeys[which] || (state.redeemKeys[which] = randomKey());
+    save();
+    var body = { customer_id: state.customer.id, reward_id: reward.id, request_key: key };
+    call("POST", "/pos/redeem", body).then(function (res) {
+      delete state.redeemKeys[which];
+      save();
       if (res.status !== 201) {
         message($("find-error"), res.data.error);
         button.disabled = false;
