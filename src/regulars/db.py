@@ -43,6 +43,9 @@ WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes the WAL file is cut back to after a c
 
 
 def make_engine(url: str, wal: dict[str, int] | None = None, **kwargs: Any) -> Engine:
+    # A database error logged with its traceback must not print the statement's values: they
+    # hold phone numbers and emails (RELIABILITY: no personal data in logs).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _sqlite_setup(engine, wal if wal is not None else {"autocheckpoint": SQLITE_AUTOCHECKPOINT})

@@ -109,11 +109,9 @@ class Prebuilt:
         binds = []
         for key in order:
             param = compiled.binds[key]
-            if param.expanding:
-                raise ValueError("expanding IN parameters are not supported by Prebuilt")
-            constant = _MISSING if param.required or param.callable else param.value
-            if param.callable is not None:
-                raise ValueError("callable bind values are not supported by Prebuilt")
+            if param.expanding or param.callable is not None:
+                raise ValueError("Prebuilt takes plain binds, not expanding or callable ones")
+            constant = _MISSING if param.required else param.value
             proc = param.type.dialect_impl(dialect).bind_processor(dialect)
             binds.append((compiled.bind_names.get(param, key), param.key, constant, proc))
         columns = getattr(stmt, "exported_columns", ())
@@ -135,9 +133,19 @@ class Prebuilt:
         return plan, cursor
 
     def _fail(self, plan: _Plan, params: Any, exc: Exception) -> DBAPIError:
-        dbapi_error = plan.dialect.loaded_dbapi.Error
-        wrapped = DBAPIError.instance(plan.sql, params, exc, dbapi_error, dialect=plan.dialect)
-        return wrapped if isinstance(wrapped, DBAPIError) else DBAPIError(plan.sql, params, exc)
+        """The driver's error as SQLAlchemy's; its message never shows the values (a phone
+        number in a log line is personal data)."""
+        wrapped = DBAPIError.instance(
+            plan.sql,
+            params,
+            exc,
+            plan.dialect.loaded_dbapi.Error,
+            hide_parameters=True,
+            dialect=plan.dialect,
+        )
+        if isinstance(wrapped, DBAPIError):
+            return wrapped
+        return DBAPIError(plan.sql, params, exc, hide_parameters=True)
 
     def all(self, session: Session, **values: Any) -> list[Row]:
         plan, cursor = self._cursor(session)

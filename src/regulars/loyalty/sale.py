@@ -49,7 +49,6 @@ class Member:
     birthday: date | None
     locale: str | None
     balance: int
-    qualifying_spend: int
     tier: rules.TierState
 
 
@@ -61,7 +60,6 @@ _MEMBER_COLUMNS = (
     _C.birthday,
     _C.locale,
     _A.balance,
-    _A.qualifying_spend,
     _A.tier_code,
     _A.tier_since,
     _A.below_tier_since,
@@ -129,11 +127,11 @@ def member(session: Session, ctx: Ctx, column: str, key: Any, lock: bool) -> Mem
         found = _CUSTOMER[column].first(session, merchant_id=ctx.merchant_id, key=key)
         if found is not None:
             cid, birthday, locale = found
-            return Member(cid, birthday, locale, 0, 0, rules.TierState())
+            return Member(cid, birthday, locale, 0, rules.TierState())
     if row is None:
         raise NotFound("customer not found")
-    cid, birthday, locale, balance, spend, code, since, below = row
-    return Member(cid, birthday, locale, balance, spend, rules.TierState(code, since, below))
+    cid, birthday, locale, balance, code, since, below = row
+    return Member(cid, birthday, locale, balance, rules.TierState(code, since, below))
 
 
 # --- stamps ------------------------------------------------------------------------------------
