@@ -54,3 +54,21 @@ def test_serving_starts_a_checkpointer_only_on_sqlite(db: Database) -> None:
         assert (db.checkpointer is not None) == db.is_sqlite
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_reads_on_postgresql_run_in_autocommit_and_writes_in_a_transaction(db: Database) -> None:
+    """READ COMMITTED gives each statement its own snapshot, so on PostgreSQL a read transaction
+    would only add a BEGIN and a ROLLBACK; on SQLite a read transaction is one snapshot."""
+    with db.session(write=False) as session:
+        raw = session.connection().connection.dbapi_connection
+        if db.is_sqlite:
+            assert raw.in_transaction  # type: ignore[union-attr]
+        else:
+            assert raw.autocommit is True  # type: ignore[union-attr]
+    with db.session(write=True) as session:
+        raw = session.connection().connection.dbapi_connection
+        if db.is_sqlite:
+            assert raw.in_transaction  # type: ignore[union-attr]
+        else:
+            assert raw.autocommit is False  # type: ignore[union-attr]
+        session.rollback()

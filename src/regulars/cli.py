@@ -57,24 +57,11 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes (PostgreSQL only; SQLite wants 1)"),
 ) -> None:
     """Serve the API, staff pages, POS screen and customer portal."""
-    import uvicorn
+    from regulars.serve import run
 
     settings = _settings()
     _ensure_var(settings)
-    uvicorn.run(
-        "regulars.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        # asyncio's own loop, not uvloop: with the till's transactions inline on the loop,
-        # uvloop served ~20% more requests but let some connections wait over a second while
-        # others were served (p99 1.1 s against 0.3 s at 32 connections; docs/decisions.md).
-        loop="asyncio",
-        http="httptools",
-        log_config=None,
-        access_log=False,
-    )
+    run(host, port, workers)
 
 
 @app.command()

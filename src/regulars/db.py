@@ -133,7 +133,15 @@ class Database:
             if self.is_sqlite
             else self.engine
         )
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads run in autocommit: under READ COMMITTED each statement takes its own
+        # snapshot anyway, so a read transaction would only add a BEGIN and a ROLLBACK round
+        # trip. On SQLite a read transaction is one snapshot (WAL), and costs nothing to keep.
+        reader = (
+            self.engine
+            if self.is_sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._reader = sessionmaker(reader, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
 
     @property
