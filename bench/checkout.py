@@ -143,6 +143,20 @@ def _pg_drop(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pg_sessions(url: str) -> int | None:
+    """Connections ever opened to this PostgreSQL database (pg_stat_database, PostgreSQL 14+):
+    the difference over a run is the connections the server opened during it."""
+    if not url.startswith("postgresql"):
+        return None
+    name = url.rpartition("/")[2]
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = %s", (name,)
+        ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
 def _pg_url(name: str) -> str:
     base = PG_ADMIN.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://")
     return f"{base}/{name}"
@@ -300,7 +314,7 @@ class Server:
     """`regulars serve` on a free loopback port; stopped (whole process group) on exit."""
 
     def __init__(self, url: str, workers: int, tmp: Path, extra: list[str] | None = None):
-        self.port = free_port()
+        self.port, self.url = free_port(), url
         self.base = f"http://127.0.0.1:{self.port}"
         exe = Path(sys.executable).parent / "regulars"
         cli = [sys.executable, "-c", "from regulars.cli import main; main()"]
@@ -398,6 +412,7 @@ def drive(
         split.update(server.connections())
 
     sampler = threading.Thread(target=sample, daemon=True)
+    sessions0 = pg_sessions(server.url)
     cpu0, pg0, busy0, t0 = server.cpu(), postgres_cpu(), machine_busy(), time.monotonic()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     sampler.start()
@@ -409,6 +424,7 @@ def drive(
         raise
     wall = time.monotonic() - t0
     cpu1, pg1, busy1 = server.cpu(), postgres_cpu(), machine_busy()
+    sessions1 = pg_sessions(server.url)
     stdout = proc.stdout.read().decode() if proc.stdout else ""
     if status != 0 or not out.exists():
         raise RuntimeError(f"wrk failed ({status}):\n{stdout}")
@@ -447,6 +463,11 @@ def drive(
             "connections": [split.get(pid, 0) for pid in per_worker],
             "cpu": [round(v / wall, 2) for v in per_worker.values()],
         },
+        # PostgreSQL connections opened while wrk ran: a pool too small for the concurrency
+        # opens and closes one per request (a backend fork and a login each time)
+        "pg_connections_opened": (
+            None if sessions0 is None or sessions1 is None else sessions1 - sessions0
+        ),
         "_ok_ids": ok_ids,
     }
 
@@ -488,11 +509,13 @@ def bench_engine(
 
 def _line(engine: str, what: str, r: dict[str, Any]) -> None:
     check = r.get("check", {})
+    opened = r.get("pg_connections_opened")
+    conns = "" if opened is None else f"pg conns opened {opened}  "
     print(f"  {engine:<10} {what:<6} c={r['connections']:<3} {r['per_second']:>8,.0f}/s "
           f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
           f"cpu server {r['cpu_server']:.2f} wrk {r['cpu_wrk']:.2f} pg {r['cpu_postgres']:.2f} "
           f"machine {r['cpu_machine']:.2f}  split {r['worker_split']['connections']} "
-          f"5xx {r['status_5xx']}  check {'ok' if check.get('ok', True) else check}",
+          f"5xx {r['status_5xx']}  {conns}check {'ok' if check.get('ok', True) else check}",
           flush=True)  # fmt: skip
 
 

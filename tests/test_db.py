@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from regulars.db import SQLITE_AUTOCHECKPOINT, Database
 from regulars.migrate import upgrade
@@ -72,3 +74,35 @@ def test_reads_on_postgresql_run_in_autocommit_and_writes_in_a_transaction(db: D
         else:
             assert raw.autocommit is False  # type: ignore[union-attr]
         session.rollback()
+
+
+def test_hot_transactions_on_postgresql_never_outgrow_the_pool(database_url: str) -> None:
+    """A burst of 3x the pool waits for slots on the event loop: no overflow connection is
+    opened (the pool would close it on return, one new backend per request)."""
+    db = Database(database_url, pool_size=4)
+    opened: list[int] = []
+    event.listen(db.engine, "connect", lambda *_a: opened.append(1))
+    in_flight = {"now": 0, "most": 0}
+
+    def work(session: Session) -> int:
+        in_flight["now"] += 1
+        in_flight["most"] = max(in_flight["most"], in_flight["now"])
+        try:
+            wait = "SELECT 1" if db.is_sqlite else "SELECT pg_sleep(0.02)"
+            session.execute(text(wait))
+            return 1
+        finally:
+            in_flight["now"] -= 1
+
+    async def burst() -> list[int]:
+        return await asyncio.gather(*(db.run_hot(work, write=False) for _ in range(12)))
+
+    try:
+        assert asyncio.run(burst()) == [1] * 12
+        if db.is_sqlite:  # inline on the loop: one at a time
+            assert in_flight["most"] == 1
+        else:
+            assert 1 < in_flight["most"] <= 4
+            assert len(opened) <= 4
+    finally:
+        db.dispose()
