@@ -5,12 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event, text
+import pytest
+from sqlalchemy import event, insert, select, text
 from sqlalchemy.orm import Session
 
-from regulars.db import SQLITE_AUTOCHECKPOINT, Database
+from regulars.db import SQLITE_AUTOCHECKPOINT, Database, HotSession
+from regulars.kit import clock
+from regulars.kit.ids import new_id
+from regulars.kit.sql import Prebuilt
+from regulars.merchants.models import AuditEvent
 from regulars.migrate import upgrade
+from tests.factories import make_merchant
 
 PAGE = 4096
 
@@ -106,3 +113,67 @@ def test_hot_transactions_on_postgresql_never_outgrow_the_pool(database_url: str
             assert len(opened) <= 4
     finally:
         db.dispose()
+
+
+def _audit(merchant_id: Any, action: str) -> AuditEvent:
+    return AuditEvent(
+        merchant_id=merchant_id, actor_type="system", action=action, entity_type="test"
+    )
+
+
+def _actions(db: Database, merchant_id: Any) -> list[str]:
+    with db.session(write=False) as session:
+        q = select(AuditEvent.action).where(
+            AuditEvent.merchant_id == merchant_id, AuditEvent.entity_type == "test"
+        )
+        return sorted(session.scalars(q))
+
+
+def test_a_hot_transaction_commits_prebuilt_and_orm_writes_together(db: Database) -> None:
+    shop = make_merchant(db)
+    mid = shop.ctx.merchant_id
+    insert_audit = Prebuilt(insert(AuditEvent))
+    sessions: list[Any] = []
+
+    def prebuilt_only(session: Session) -> None:
+        sessions.append(session)
+        insert_audit.run(session, **_row(mid, "prebuilt"))
+
+    def both(session: Session) -> None:
+        insert_audit.run(session, **_row(mid, "both-prebuilt"))
+        session.add(_audit(mid, "both-orm"))  # an ORM write, flushed before the commit
+
+    db.run_direct(prebuilt_only)
+    assert isinstance(sessions[0], HotSession) and sessions[0]._orm is None  # no ORM session made
+    db.run_direct(both)
+    assert _actions(db, mid) == ["both-orm", "both-prebuilt", "prebuilt"]
+
+
+def test_a_failed_hot_transaction_keeps_neither_kind_of_write(db: Database) -> None:
+    shop = make_merchant(db)
+    mid = shop.ctx.merchant_id
+    insert_audit = Prebuilt(insert(AuditEvent))
+
+    def fails(session: Session) -> None:
+        insert_audit.run(session, **_row(mid, "prebuilt"))
+        session.add(_audit(mid, "orm"))
+        session.flush()
+        raise RuntimeError("the sale failed")
+
+    with pytest.raises(RuntimeError):
+        db.run_direct(fails)
+    assert _actions(db, mid) == []
+
+
+def _row(merchant_id: Any, action: str) -> dict[str, Any]:
+    return {
+        "merchant_id": merchant_id,
+        "id": new_id(),
+        "at": clock.now(),
+        "actor_type": "system",
+        "actor_id": None,
+        "action": action,
+        "entity_type": "test",
+        "entity_id": None,
+        "changes": {},
+    }

@@ -8,17 +8,18 @@ deadlocks, SQLite busy). Services only flush.
 On SQLite every writing transaction starts with BEGIN IMMEDIATE: it takes the write lock up front,
 so two writers queue on busy_timeout instead of failing when a reader upgrades to a writer.
 
-`run_hot` is for the till's short transactions (customer lookup, quote, commit), called from
-`async def` routes. On SQLite it runs the transaction inline on the event loop: such a
-transaction is a few index lookups with no network wait (WAL with synchronous=NORMAL does not
-fsync at commit), SQLite runs one writer at a time anyway, and handing each one to a thread
-costs more CPU than the transaction itself (docs/decisions.md). The loop so becomes the
-process's writer queue, and in-process writers never poll SQLite's busy handler. On PostgreSQL
-every round trip waits on the network, so the transaction goes to the thread pool, in one hop,
-and at most `POOL_SIZE` of them run at once per process: the rest wait on the event loop for a
-slot. Without that cap a burst larger than the pool opens overflow connections that the pool
-closes again on return, a new PostgreSQL backend per request (measured: 119 connections opened
-in 6 s at 32 clients, p99 640 ms; docs/benchmarks.md).
+`run_hot` is for the till's short transactions (customer lookup, quote, commit), called from `async
+def` routes. It runs them with `run_direct`, on a `HotSession`: the connection and its transaction,
+with an ORM session only if the transaction asks for one. On SQLite it runs the transaction inline
+on the event loop: such a transaction is a few index lookups with no network wait (WAL with
+synchronous=NORMAL does not fsync at commit), SQLite runs one writer at a time anyway, and handing
+each one to a thread costs more CPU than the transaction itself (docs/decisions.md). The loop so
+becomes the process's writer queue, and in-process writers never poll SQLite's busy handler. On
+PostgreSQL every round trip waits on the network, so the transaction goes to the thread pool, in
+one hop, and at most `POOL_SIZE` of them run at once per process: the rest wait on the event loop
+for a slot. Without that cap a burst larger than the pool opens overflow connections that the pool
+closes again on return, a new PostgreSQL backend per request (measured: 119 connections opened in 6
+s at 32 clients, p99 640 ms; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -129,6 +130,49 @@ class Checkpointer(threading.Thread):
         self.checkpoint()
 
 
+class HotSession:
+    """The till's hot transaction on one pooled connection, without an ORM session around it.
+
+    The hot path's statements are prebuilt (`kit/sql.py`): they only need the connection, and the
+    ORM session's own bookkeeping (begin, `connection()` on every statement, commit, close) was
+    about a sixth of a commit's CPU. `connection()` hands the connection over directly; anything
+    else a service asks of a session (`get`, `scalar`, `add`, `flush`, `begin_nested`: the rare
+    branches such as a voucher or a replay) goes to a real `Session`, made on first use and bound
+    to the same connection, inside the same transaction. It is flushed before the commit.
+    """
+
+    __slots__ = ("_orm", "conn")
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self._orm: Session | None = None
+
+    def connection(self, *args: Any, **kwargs: Any) -> Connection:
+        if args or kwargs:
+            return self.orm.connection(*args, **kwargs)
+        return self.conn
+
+    @property
+    def orm(self) -> Session:
+        if self._orm is None:
+            self._orm = Session(bind=self.conn, expire_on_commit=False)
+        return self._orm
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.orm, name)
+
+    def release(self, flush: bool) -> None:
+        """Flush what the ORM session holds (when committing) and let it go."""
+        orm, self._orm = self._orm, None
+        if orm is None:
+            return
+        try:
+            if flush:
+                orm.flush()
+        finally:
+            orm.close()
+
+
 class Database:
     def __init__(self, url: str, **engine_kwargs: Any):
         self.url = url
@@ -154,6 +198,7 @@ class Database:
         )
         self._reader = sessionmaker(reader, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
+        self._binds = {True: writer, False: reader}
 
     @property
     def is_sqlite(self) -> bool:
@@ -180,16 +225,40 @@ class Database:
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise AssertionError("unreachable")
 
+    def run_direct(self, fn: Callable[[Session], T], *, write: bool = True, attempts: int = 5) -> T:
+        """`run` on a `HotSession`: the same transaction, commit and retries, without an ORM
+        session unless `fn` asks for one."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._binds[write].connect() as conn:
+                    transaction = conn.begin()
+                    hot = HotSession(conn)
+                    try:
+                        result = fn(cast(Session, hot))
+                        hot.release(flush=write)
+                    except BaseException:
+                        hot.release(flush=False)
+                        raise
+                    if write:
+                        transaction.commit()
+                    return result  # a read's transaction is rolled back as the connection closes
+            except DBAPIError as exc:
+                if attempt == attempts or not is_retryable(exc):
+                    raise
+                log.info("transaction retried", extra={"attempt": attempt})
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise AssertionError("unreachable")
+
     async def run_hot(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
-        """`run` for a short transaction, from the event loop (see the module docstring)."""
+        """`run_direct` for a short transaction, from the event loop (see the module docstring)."""
         if self.is_sqlite:
-            return self.run(fn, write=write)
+            return self.run_direct(fn, write=write)
         loop = asyncio.get_running_loop()
         slots = self._slots.get(loop)
         if slots is None:
             slots = self._slots[loop] = asyncio.Semaphore(self.engine.pool.size())  # type: ignore[attr-defined]
         async with slots:
-            return await run_in_threadpool(self.run, fn, write=write)
+            return await run_in_threadpool(self.run_direct, fn, write=write)
 
     @contextmanager
     def serving(self) -> Iterator[None]:
