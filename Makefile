@@ -26,7 +26,7 @@ migrate: $(VENV)/.run-installed
 	$(BIN)/regulars migrate
 
 demo: migrate
-	$(BIN)/regulars demo
+	$(BIN)/regulars demo --url http://$(HOST):$(PORT)
 
 run: demo
 	$(BIN)/regulars serve --host $(HOST) --port $(PORT)

@@ -157,9 +157,11 @@ def _check_second_call(db: Database, client: TestClient, first: dict[str, Any]) 
     """A second call seeds nothing and replaces the API key."""
     before = _counts(db, *TRADE)
 
-    second = demo.seed_if_empty(db)
+    second = demo.seed_if_empty(db, base_url="http://127.0.0.1:8123/")
 
     assert second["seeded"] is False
+    assert first["staff_login_url"] == "http://127.0.0.1:8000/login"
+    assert second["staff_login_url"] == "http://127.0.0.1:8123/login"  # where `make run` serves
     assert _counts(db, *TRADE) == before
     old, new = first["api_key"]["key"], second["api_key"]["key"]
     assert old != new
@@ -175,7 +177,7 @@ def _check_second_call(db: Database, client: TestClient, first: dict[str, Any]) 
         )
     assert live == 1
     assert second["curl"] == (
-        f'curl -H "Authorization: Bearer {new}" http://127.0.0.1:8000/api/v1/customers'
+        f'curl -H "Authorization: Bearer {new}" http://127.0.0.1:8123/api/v1/customers'
     )
 
     listed = client.get("/api/v1/customers", headers={"Authorization": f"Bearer {new}"})
@@ -188,7 +190,7 @@ def _check_second_call(db: Database, client: TestClient, first: dict[str, Any]) 
     assert [m["slug"] for m in second["merchants"]] == ["yangon-bakery", "kl-cafe"]
     assert [m["customers"] for m in second["merchants"]] == [300, 250]
     bakery = second["merchants"][0]
-    assert bakery["portal_url"] == "http://127.0.0.1:8000/p/yangon-bakery/"
+    assert bakery["portal_url"] == "http://127.0.0.1:8123/p/yangon-bakery/"
     assert bakery["staff_login"] == {
         "email": "owner@yangon-bakery.demo",
         "password": "regulars-demo",

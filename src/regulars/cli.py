@@ -65,7 +65,11 @@ def serve(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    url: str = typer.Option(
+        "http://127.0.0.1:8000", help="Where the server will answer (for the printed addresses)"
+    ),
+) -> None:
     """Seed the two demo shops if the database is empty; print a staff login and a fresh API key."""
     from regulars import demo as demo_data
     from regulars.migrate import upgrade
@@ -74,7 +78,7 @@ def demo() -> None:
     _ensure_var(settings)
     upgrade(settings.database_url)  # idempotent; a fresh directory needs the schema first
     db = _database(settings)
-    creds = demo_data.seed_if_empty(db)
+    creds = demo_data.seed_if_empty(db, base_url=url)
     typer.echo(json.dumps(creds, indent=2, ensure_ascii=False))
 
 

@@ -557,7 +557,7 @@ def _fresh_key(session: Session) -> str | None:
     return secret
 
 
-def _summary(session: Session) -> list[dict[str, Any]]:
+def _summary(session: Session, base_url: str) -> list[dict[str, Any]]:
     out = []
     for shop in SHOPS:
         merchant = session.scalar(select(Merchant).where(Merchant.slug == shop.slug))
@@ -583,7 +583,7 @@ def _summary(session: Session) -> list[dict[str, Any]]:
                 "customers": count,
                 "sales": sold,
                 "customers_by_tier": dict(sorted((code or "none", n) for code, n in tiers)),
-                "portal_url": f"{BASE_URL}/p/{merchant.slug}/",
+                "portal_url": f"{base_url}/p/{merchant.slug}/",
                 "staff_login": {"email": shop.email("owner"), "password": PASSWORD},
                 "other_logins": [
                     {"email": shop.email(role), "password": PASSWORD, "role": role}
@@ -594,17 +594,19 @@ def _summary(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def seed_if_empty(db: Database, share: float = 1.0) -> dict[str, Any]:
+def seed_if_empty(db: Database, share: float = 1.0, base_url: str = BASE_URL) -> dict[str, Any]:
     """Seed the demo shops when no merchant exists; always return logins and a fresh API key.
-    `share` < 1 rings up only that part of the year's trade (the same shops and customers)."""
+    `share` < 1 rings up only that part of the year's trade (the same shops and customers);
+    `base_url` is where the server will answer, for the addresses printed."""
+    base_url = base_url.rstrip("/")
     if not 0 < share <= 1:
         raise ValueError("share must be in (0, 1]")
     trade = db.run(partial(_seed_all, share=share))
     key = db.run(_fresh_key)
-    shops: Sequence[dict[str, Any]] = db.run(_summary, write=False)
+    shops: Sequence[dict[str, Any]] = db.run(partial(_summary, base_url=base_url), write=False)
     creds: dict[str, Any] = {
         "seeded": trade is not None,
-        "staff_login_url": f"{BASE_URL}/login",
+        "staff_login_url": f"{base_url}/login",
         "merchants": list(shops),
     }
     if key is None:
@@ -613,5 +615,5 @@ def seed_if_empty(db: Database, share: float = 1.0) -> dict[str, Any]:
     if trade is not None:
         creds["year_of_trade"] = trade
     creds["api_key"] = {"merchant": BAKERY.slug, "role": "owner", "name": KEY_NAME, "key": key}
-    creds["curl"] = f'curl -H "Authorization: Bearer {key}" {BASE_URL}/api/v1/customers'
+    creds["curl"] = f'curl -H "Authorization: Bearer {key}" {base_url}/api/v1/customers'
     return creds
