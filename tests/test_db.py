@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from regulars.db import SQLITE_AUTOCHECKPOINT, Database, HotSession
@@ -177,3 +179,25 @@ def _row(merchant_id: Any, action: str) -> dict[str, Any]:
         "entity_id": None,
         "changes": {},
     }
+
+
+@pytest.mark.parametrize("runner", ["run", "run_direct"])
+def test_a_transaction_the_database_asks_to_retry_runs_again(db: Database, runner: str) -> None:
+    calls: list[int] = []
+
+    def busy_twice(session: Session) -> str:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+        return "done"
+
+    def broken(session: Session) -> str:
+        calls.append(1)
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
+
+    assert getattr(db, runner)(busy_twice) == "done"
+    assert len(calls) == 3
+    calls.clear()
+    with pytest.raises(OperationalError):
+        getattr(db, runner)(broken)
+    assert len(calls) == 1  # not a retry case: raised at once

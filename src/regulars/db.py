@@ -92,6 +92,20 @@ def is_retryable(exc: DBAPIError) -> bool:
     return "database is locked" in str(orig)
 
 
+def _retrying(once: Callable[[], T], attempts: int) -> T:
+    """Runs the transaction `once` again (after a short random sleep) while the database asks
+    for a retry: serialization failures and deadlocks on PostgreSQL, busy on SQLite."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return once()
+        except DBAPIError as exc:
+            if attempt == attempts or not is_retryable(exc):
+                raise
+            log.info("transaction retried", extra={"attempt": attempt})
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
 class Checkpointer(threading.Thread):
     """SQLite WAL checkpoints on a thread of their own, for the server process.
 
@@ -211,43 +225,35 @@ class Database:
 
     def run(self, fn: Callable[[Session], T], *, write: bool = True, attempts: int = 5) -> T:
         """One transaction around `fn`; committed on success, rolled back on any error."""
-        for attempt in range(1, attempts + 1):
-            try:
-                with self.session(write) as session:
-                    result = fn(session)
-                    if write:
-                        session.commit()
-                    return result
-            except DBAPIError as exc:
-                if attempt == attempts or not is_retryable(exc):
-                    raise
-                log.info("transaction retried", extra={"attempt": attempt})
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
-        raise AssertionError("unreachable")
+
+        def once() -> T:
+            with self.session(write) as session:
+                result = fn(session)
+                if write:
+                    session.commit()
+                return result
+
+        return _retrying(once, attempts)
 
     def run_direct(self, fn: Callable[[Session], T], *, write: bool = True, attempts: int = 5) -> T:
         """`run` on a `HotSession`: the same transaction, commit and retries, without an ORM
         session unless `fn` asks for one."""
-        for attempt in range(1, attempts + 1):
-            try:
-                with self._binds[write].connect() as conn:
-                    transaction = conn.begin()
-                    hot = HotSession(conn)
-                    try:
-                        result = fn(cast(Session, hot))
-                        hot.release(flush=write)
-                    except BaseException:
-                        hot.release(flush=False)
-                        raise
-                    if write:
-                        transaction.commit()
-                    return result  # a read's transaction is rolled back as the connection closes
-            except DBAPIError as exc:
-                if attempt == attempts or not is_retryable(exc):
+
+        def once() -> T:
+            with self._binds[write].connect() as conn:
+                transaction = conn.begin()
+                hot = HotSession(conn)
+                try:
+                    result = fn(cast(Session, hot))
+                    hot.release(flush=write)
+                except BaseException:
+                    hot.release(flush=False)
                     raise
-                log.info("transaction retried", extra={"attempt": attempt})
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
-        raise AssertionError("unreachable")
+                if write:
+                    transaction.commit()
+                return result  # a read's transaction is rolled back as the connection closes
+
+        return _retrying(once, attempts)
 
     async def run_hot(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
         """`run_direct` for a short transaction, from the event loop (see the module docstring)."""
