@@ -4,14 +4,17 @@ it for several workers (whose `proto` is 0, so asyncio leaves Nagle's algorithm 
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 from typing import Any
 
+from fastapi.testclient import TestClient
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from regulars.serve import HttpProtocol
+from regulars.app import create_app
+from regulars.serve import HttpProtocol, create_served_app
 
 
 async def _hello(scope: Any, receive: Any, send: Any) -> None:
@@ -54,3 +57,22 @@ def test_the_plain_uvicorn_protocol_leaves_them_without_it() -> None:
     """The reason for HttpProtocol. When this fails, asyncio sets the option itself and
     HttpProtocol can go."""
     assert asyncio.run(_nodelay_of_accepted(HttpToolsProtocol)) == 0
+
+
+def test_while_serving_start_up_objects_are_out_of_the_collectors_sight(settings: Any) -> None:
+    """A full collection then walks only what requests made, not every module and schema."""
+    app = create_app(settings)
+    app.state.freeze_gc = True  # as serve.create_served_app sets it
+    with TestClient(app) as client:
+        assert gc.get_freeze_count() > 10_000
+        assert client.get("/healthz").status_code == 200
+    assert gc.get_freeze_count() == 0  # given back at shutdown
+
+
+def test_the_served_app_asks_for_it(settings: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("REGULARS_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("REGULARS_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("REGULARS_SECRET_KEY", "test-secret")
+    app = create_served_app()
+    assert app.state.freeze_gc is True
+    app.state.db.dispose()

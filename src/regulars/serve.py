@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -23,11 +24,20 @@ class HttpProtocol(HttpToolsProtocol):
         super().connection_made(transport)
 
 
+def create_served_app() -> Any:
+    """The app as `regulars serve` runs it, one per worker process."""
+    from regulars.app import create_app
+
+    app = create_app()
+    app.state.freeze_gc = True  # see app.lifespan
+    return app
+
+
 def run(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run(
-        "regulars.app:create_app",
+        "regulars.serve:create_served_app",
         factory=True,
         host=host,
         port=port,
