@@ -16,7 +16,7 @@ from myanmartools import ZawgyiDetector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from regulars import demo
+from regulars import demo, demo_shops
 from regulars.checkout import tiers as checkout_tiers
 from regulars.checkout.models import Purchase, PurchaseLine, Refund
 from regulars.customers import service as customers
@@ -502,7 +502,7 @@ def test_a_database_with_other_merchants_is_left_alone(db: Database) -> None:
 def test_the_demo_people_are_the_same_on_every_run() -> None:
     today = date(2026, 5, 1)
     for shop in demo.SHOPS:
-        first = demo._people(random.Random(demo.SEED), shop, today)
-        again = demo._people(random.Random(demo.SEED), shop, today)
+        first = demo_shops.people(random.Random(demo.SEED), shop, today)
+        again = demo_shops.people(random.Random(demo.SEED), shop, today)
         assert first == again
         assert len(first) == shop.customers
