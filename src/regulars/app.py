@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,20 +32,8 @@ STATIC = Path(__file__).parent / "web" / "static"
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # In the server process (`regulars serve`), what start-up made (modules, metadata, schemas,
-    # locale data) lives as long as the process: moved out of the collector's sight, a full
-    # collection no longer walks it. Without this a full collection under load took ~100 ms,
-    # every request in flight waiting (the loop stops). Not in tests, which start hundreds of apps.
-    freeze = getattr(app.state, "freeze_gc", False)
-    if freeze:
-        gc.collect()
-        gc.freeze()
-    try:
-        with app.state.db.serving():
-            yield
-    finally:
-        if freeze:
-            gc.unfreeze()
+    with app.state.db.serving():
+        yield
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:

@@ -210,9 +210,10 @@ class Database:
         self._slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             WeakKeyDictionary()
         )
-        self._reader = sessionmaker(reader, expire_on_commit=False)
-        self._writer = sessionmaker(writer, expire_on_commit=False)
-        self._binds = {True: writer, False: reader}
+        self._binds = {True: writer, False: reader}  # by `write`
+        self._sessions = {
+            write: sessionmaker(bind, expire_on_commit=False) for write, bind in self._binds.items()
+        }
 
     @property
     def is_sqlite(self) -> bool:
@@ -220,7 +221,7 @@ class Database:
 
     @contextmanager
     def session(self, write: bool = True) -> Iterator[Session]:
-        with (self._writer if write else self._reader)() as session:
+        with self._sessions[write]() as session:
             yield session
 
     def run(self, fn: Callable[[Session], T], *, write: bool = True, attempts: int = 5) -> T:
