@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
 import time
 from pathlib import Path
@@ -201,3 +202,45 @@ def test_a_transaction_the_database_asks_to_retry_runs_again(db: Database, runne
     with pytest.raises(OperationalError):
         getattr(db, runner)(broken)
     assert len(calls) == 1  # not a retry case: raised at once
+
+
+def test_hot_writes_that_arrive_together_commit_together_and_each_fails_alone(
+    db: Database,
+) -> None:
+    shop = make_merchant(db)
+    mid = shop.ctx.merchant_id
+    insert_audit = Prebuilt(insert(AuditEvent))
+    caller: contextvars.ContextVar[int] = contextvars.ContextVar("caller")
+    begins: list[int] = []
+
+    def began(_conn: Any) -> None:
+        begins.append(1)
+
+    event.listen(db.engine, "begin", began)
+
+    def work(session: Session) -> int:
+        n = caller.get()  # each function runs in its own caller's context
+        insert_audit.run(session, **_row(mid, f"sale-{n}"))
+        if n == 3:
+            session.add(_audit(mid, "orm-3"))  # an ORM write in one member of the group
+        if n == 4:
+            raise RuntimeError("sale 4 failed")
+        return n
+
+    async def one(n: int) -> int:
+        caller.set(n)
+        return await db.run_hot(work)
+
+    async def burst() -> list[Any]:
+        return await asyncio.gather(*(one(n) for n in range(8)), return_exceptions=True)
+
+    try:
+        results = asyncio.run(burst())
+    finally:
+        event.remove(db.engine, "begin", began)
+    assert [r if isinstance(r, int) else str(r) for r in results] == [
+        0, 1, 2, 3, "sale 4 failed", 5, 6, 7
+    ]  # fmt: skip
+    assert _actions(db, mid) == sorted(["orm-3", *(f"sale-{n}" for n in range(8) if n != 4)])
+    if db.is_sqlite:
+        assert len(begins) == 1  # one transaction for the eight

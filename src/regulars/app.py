@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -15,18 +16,21 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
-from regulars.checkout.api import router as checkout_router
+from regulars.checkout import api as checkout_api
 from regulars.customers.api import router as customers_router
 from regulars.customers.import_api import router as customer_imports_router
 from regulars.db import Database
 from regulars.kit import problems
 from regulars.kit.accesslog import AccessLog
 from regulars.kit.idempotency import IdempotencyMiddleware
+from regulars.kit.lane import Lane
 from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
+from regulars.merchants.auth import Tx
 from regulars.settings import Settings
 from regulars.web import pages
 
+API = "/api/v1"
 STATIC = Path(__file__).parent / "web" / "static"
 
 
@@ -55,13 +59,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Each domain's router straight on the app, the till's first: FastAPI matches routes in
     # order and again at every level of nesting, which cost the hot path ~0.5 ms a request.
     for router in (
-        checkout_router,
+        checkout_api.router,
         customers_router,
         loyalty_router,
         merchants_router,
         customer_imports_router,
     ):
-        app.include_router(router, prefix="/api/v1", responses=problems.PROBLEM_RESPONSES)
+        app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path))
@@ -91,5 +95,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         max_age=12 * 3600,
     )
     app.add_middleware(IdempotencyMiddleware, store=app.state.db.run)
+    lane = {(method, API + path): route for (method, path), route in checkout_api.LANE.items()}
+    app.add_middleware(Lane, routes=lane, authorize=partial(Tx, app.state.db))
     app.add_middleware(AccessLog)
     return app

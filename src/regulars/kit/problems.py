@@ -42,6 +42,18 @@ def _response(status: int, slug: str, title: str, detail: str, errors: list[Any]
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+def for_error(exc: ProblemError) -> JSONResponse:
+    """The problem+json answer to one of our own errors."""
+    return _response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+
+
+def for_crash(path: str) -> JSONResponse:
+    """The 500 for an unexpected exception (being handled): logged with its traceback, never
+    shown to the caller."""
+    log.exception("unhandled error", extra={"path": path})
+    return _response(500, "internal-error", "Internal error", "the error was logged", [])
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
@@ -52,7 +64,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_req: Request, exc: ProblemError) -> JSONResponse:
-        return _response(exc.status, exc.slug, exc.title, exc.detail, exc.errors)
+        return for_error(exc)
 
     @app.exception_handler(Replay)
     async def _replay(_req: Request, exc: Replay) -> Response:
@@ -87,9 +99,8 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def _crash(req: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": req.url.path})
-        return _response(500, "internal-error", "Internal error", "the error was logged", [])
+    async def _crash(req: Request, _exc: Exception) -> JSONResponse:
+        return for_crash(req.url.path)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
