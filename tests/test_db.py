@@ -6,11 +6,12 @@ import asyncio
 import contextvars
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -109,7 +110,7 @@ def test_hot_transactions_on_postgresql_never_outgrow_the_pool(database_url: str
 
     try:
         assert asyncio.run(burst()) == [1] * 12
-        if db.is_sqlite:  # inline on the loop: one at a time
+        if db.is_sqlite:  # on the loop, one group: one at a time
             assert in_flight["most"] == 1
         else:
             assert 1 < in_flight["most"] <= 4
@@ -244,3 +245,39 @@ def test_hot_writes_that_arrive_together_commit_together_and_each_fails_alone(
     assert _actions(db, mid) == sorted(["orm-3", *(f"sale-{n}" for n in range(8) if n != 4)])
     if db.is_sqlite:
         assert len(begins) == 1  # one transaction for the eight
+
+
+def test_hot_reads_that_arrive_together_share_a_snapshot_and_fail_alone(db: Database) -> None:
+    shop = make_merchant(db)
+    mid = shop.ctx.merchant_id
+    db.run_direct(lambda s: Prebuilt(insert(AuditEvent)).run(s, **_row(mid, "seen")))
+    count = Prebuilt(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.merchant_id == mid)
+    )
+    rows = int(db.run_direct(lambda s: count.scalar(s), write=False))
+    begins: list[int] = []
+
+    def began(_conn: Any) -> None:
+        begins.append(1)
+
+    def read(n: int) -> Callable[[Session], int]:
+        def work(session: Session) -> int:
+            if n == 2:
+                raise LookupError("read 2 failed")
+            return int(count.scalar(session)) * 10 + n
+
+        return work
+
+    async def burst() -> list[Any]:
+        reads = (db.run_hot(read(n), write=False) for n in range(5))
+        return await asyncio.gather(*reads, return_exceptions=True)
+
+    event.listen(db.engine, "begin", began)
+    try:
+        results = asyncio.run(burst())
+    finally:
+        event.remove(db.engine, "begin", began)
+    expected = [rows * 10 + n if n != 2 else "read 2 failed" for n in range(5)]
+    assert rows > 0 and [r if isinstance(r, int) else str(r) for r in results] == expected
+    if db.is_sqlite:
+        assert len(begins) == 1  # one snapshot for the five

@@ -16,7 +16,8 @@ synchronous=NORMAL does not fsync at commit), SQLite runs one writer at a time a
 each one to a thread costs more CPU than the transaction itself (docs/decisions.md). The loop so
 becomes the process's writer queue, and in-process writers never poll SQLite's busy handler. The
 hot writes that reach the loop together commit together, each in its own savepoint (`_grouped`):
-one BEGIN, one commit and one WAL write for the group. On PostgreSQL every round trip waits on the
+one BEGIN, one commit and one WAL write for the group; the reads that arrive together share a
+snapshot. On PostgreSQL every round trip waits on the
 network, so the transaction goes to the thread pool, in one hop, and at most `POOL_SIZE` of them
 run at once per process: the rest wait on the event loop for a slot. Without that cap a burst
 larger than the pool opens overflow connections that the pool closes again on return, a new
@@ -51,7 +52,7 @@ RETRY_SQLSTATES = {"40001", "40P01"}
 
 
 POOL_SIZE = 10  # PostgreSQL connections kept open per process
-# SQLite: turns of the event loop a group of hot writes stays open for more to join. A turn with
+# SQLite: turns of the event loop a group of hot transactions stays open for more to join. A turn with
 # nothing else to do is a few microseconds; under load each turn reads and parses the requests
 # that came in, so the groups grow with the load (docs/benchmarks.md: 8 turns, groups of ~8 at 8
 # clients and ~15 at 32, 12-18% more commits/s than committing each group at once).
@@ -235,7 +236,7 @@ class Database:
         self._slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             WeakKeyDictionary()
         )
-        self._groups: WeakKeyDictionary[asyncio.AbstractEventLoop, list[_Waiting]] = (
+        self._groups: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, list[_Waiting]]] = (
             WeakKeyDictionary()
         )
         self._binds = {True: writer, False: reader}  # by `write`
@@ -287,9 +288,7 @@ class Database:
     async def run_hot(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
         """`run_direct` for a short transaction, from the event loop (see the module docstring)."""
         if self.is_sqlite:
-            if write:
-                return cast(T, await self._grouped(fn))
-            return self.run_direct(fn, write=False)
+            return cast(T, await self._grouped(fn, write))
         loop = asyncio.get_running_loop()
         slots = self._slots.get(loop)
         if slots is None:
@@ -297,38 +296,37 @@ class Database:
         async with slots:
             return await run_in_threadpool(self.run_direct, fn, write=write)
 
-    def _grouped(self, fn: Callable[[Session], Any]) -> asyncio.Future[Any]:
-        """SQLite: the hot writes that arrive in one turn of the event loop commit as one group.
+    def _grouped(self, fn: Callable[[Session], Any], write: bool) -> asyncio.Future[Any]:
+        """SQLite: the hot transactions that reach the event loop together run as one group.
 
-        Each runs in a savepoint of one transaction, so a sale that fails undoes only its own
-        writes, and the group shares the BEGIN, the commit and its WAL write: consecutive sales
-        touch the same index pages (keys made in time order), which a group writes once. The
-        group stays open for `GROUP_TURNS` turns of the loop, in which requests already read
-        reach it; on a quiet till that is a few microseconds."""
+        Writes: each runs in a savepoint of one transaction, so a sale that fails undoes only its
+        own writes, and the group shares the BEGIN, the commit and its WAL write: consecutive
+        sales touch the same index pages (keys made in time order), which a group writes once.
+        Reads (quote, lookup) share one snapshot, one connection and one BEGIN. A group stays
+        open for `GROUP_TURNS` turns of the loop, in which requests already read reach it; on a
+        quiet till that is a few microseconds."""
         loop = asyncio.get_running_loop()
-        waiting = self._groups.get(loop)
-        if waiting is None:
-            waiting = self._groups[loop] = []
+        groups = self._groups.get(loop)
+        if groups is None:
+            groups = self._groups[loop] = {True: [], False: []}
+        waiting = groups[write]
         if not waiting:
-            loop.call_soon(self._commit_group_later, loop, waiting, GROUP_TURNS)
+            loop.call_soon(self._run_group_later, loop, waiting, write, GROUP_TURNS)
         future = loop.create_future()
         # The caller's context (idempotency claim, clock, log fields) goes with its function.
         waiting.append(_Waiting(fn, contextvars.copy_context(), future))
         return future
 
-    def _commit_group_later(
-        self, loop: asyncio.AbstractEventLoop, waiting: list[_Waiting], turns: int
+    def _run_group_later(
+        self, loop: asyncio.AbstractEventLoop, waiting: list[_Waiting], write: bool, turns: int
     ) -> None:
         if turns:
-            loop.call_soon(self._commit_group_later, loop, waiting, turns - 1)
-        else:
-            self._commit_group(waiting)
-
-    def _commit_group(self, waiting: list[_Waiting]) -> None:
+            loop.call_soon(self._run_group_later, loop, waiting, write, turns - 1)
+            return
         group = waiting[:]
         waiting.clear()
         try:
-            outcomes = _retrying(lambda: self._run_group(group), 5)
+            outcomes = _retrying(lambda: self._run_group(group, write), 5)
         except BaseException as exc:  # the group's transaction failed: nothing was written
             outcomes = [(False, exc)] * len(group)
         for item, (ok, value) in zip(group, outcomes, strict=True):
@@ -339,10 +337,12 @@ class Database:
             else:
                 item.future.set_exception(value)
 
-    def _run_group(self, group: list[_Waiting]) -> list[tuple[bool, Any]]:
-        savepoints = len(group) > 1
+    def _run_group(self, group: list[_Waiting], write: bool) -> list[tuple[bool, Any]]:
+        # A lone write needs no savepoint: its failure rolls back the transaction, and the
+        # database's request to retry (busy) reaches `_retrying`.
+        savepoints = write and len(group) > 1
         outcomes: list[tuple[bool, Any]] = []
-        with self._binds[True].connect() as conn:
+        with self._binds[write].connect() as conn:
             transaction = conn.begin()
             raw = conn.connection.dbapi_connection
             assert raw is not None
@@ -352,19 +352,21 @@ class Database:
                 hot = HotSession(conn)
                 try:
                     value = item.context.run(item.fn, cast(Session, hot))
-                    item.context.run(hot.release, True)
+                    item.context.run(hot.release, write)
                 except Exception as exc:
                     hot.release(flush=False)
-                    if not savepoints:
+                    if write and not savepoints:
                         raise
-                    raw.execute("ROLLBACK TO hot_write")
+                    if savepoints:
+                        raw.execute("ROLLBACK TO hot_write")
                     outcomes.append((False, exc))
                 else:
                     outcomes.append((True, value))
                 if savepoints:
                     raw.execute("RELEASE hot_write")
-            transaction.commit()
-        return outcomes
+            if write:
+                transaction.commit()
+        return outcomes  # a read's transaction is rolled back as the connection closes
 
     @contextmanager
     def serving(self) -> Iterator[None]:
