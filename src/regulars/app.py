@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -31,6 +32,12 @@ from regulars.settings import Settings
 from regulars.web import pages
 
 API = "/api/v1"
+# FastAPI's own OpenTelemetry bridge (in newer releases) asks the tracer, meter and logger
+# providers on every request whether anyone set them up, ~20 us a request; we export none.
+_QUIET = {"tracing": False, "metrics": False, "logs": False}
+NO_TELEMETRY = (
+    {"telemetry": _QUIET} if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {}
+)
 STATIC = Path(__file__).parent / "web" / "static"
 
 
@@ -51,6 +58,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         "currency's minor unit; errors are RFC 9457 problem+json.",
         docs_url=None,
         redoc_url=None,
+        **NO_TELEMETRY,  # type: ignore[arg-type]
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)

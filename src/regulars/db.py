@@ -52,10 +52,10 @@ RETRY_SQLSTATES = {"40001", "40P01"}
 
 
 POOL_SIZE = 10  # PostgreSQL connections kept open per process
-# SQLite: turns of the event loop a group of hot transactions stays open for more to join. A turn with
-# nothing else to do is a few microseconds; under load each turn reads and parses the requests
-# that came in, so the groups grow with the load (docs/benchmarks.md: 8 turns, groups of ~8 at 8
-# clients and ~15 at 32, 12-18% more commits/s than committing each group at once).
+# SQLite: turns of the event loop a group of hot transactions stays open for more to join. A
+# turn with nothing else to do is a few microseconds; under load each turn reads and parses the
+# requests that came in, so the groups grow with the load (docs/benchmarks.md: 8 turns, groups
+# of ~8 at 8 clients and ~15 at 32, 12-18% more commits/s than running each group at once).
 GROUP_TURNS = 8
 SQLITE_AUTOCHECKPOINT = 1000  # pages; SQLite's default, for every process but the server
 WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes the WAL file is cut back to after a checkpoint
@@ -239,6 +239,7 @@ class Database:
         self._groups: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[bool, list[_Waiting]]] = (
             WeakKeyDictionary()
         )
+        self._last_group = {True: 0, False: 0}  # size of the last group of each kind
         self._binds = {True: writer, False: reader}  # by `write`
         self._sessions = {
             write: sessionmaker(bind, expire_on_commit=False) for write, bind in self._binds.items()
@@ -311,7 +312,10 @@ class Database:
             groups = self._groups[loop] = {True: [], False: []}
         waiting = groups[write]
         if not waiting:
-            loop.call_soon(self._run_group_later, loop, waiting, write, GROUP_TURNS)
+            # Held open only while requests come in together: a turn costs the loop a poll of
+            # its sockets, a system call, so a lone till (groups of one) commits at once.
+            turns = GROUP_TURNS if self._last_group[write] > 1 else 0
+            loop.call_soon(self._run_group_later, loop, waiting, write, turns)
         future = loop.create_future()
         # The caller's context (idempotency claim, clock, log fields) goes with its function.
         waiting.append(_Waiting(fn, contextvars.copy_context(), future))
@@ -325,6 +329,7 @@ class Database:
             return
         group = waiting[:]
         waiting.clear()
+        self._last_group[write] = len(group)
         try:
             outcomes = _retrying(lambda: self._run_group(group, write), 5)
         except BaseException as exc:  # the group's transaction failed: nothing was written

@@ -24,6 +24,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, insert, select
@@ -171,6 +172,9 @@ def _vouchers(
 
 @dataclass
 class Prepared:
+    """The sale worked out; its lines and vouchers are settled when it is made, so the totals
+    are worked out once."""
+
     store_id: uuid.UUID
     member: sale.Member | None
     version: int
@@ -183,19 +187,19 @@ class Prepared:
     earned: rules.Earned = field(default_factory=rules.Earned)
     outcome: sale.Outcome | None = None
 
-    @property
+    @cached_property
     def subtotal(self) -> int:
         return sum(line.gross for line in self.lines)
 
-    @property
+    @cached_property
     def discount_total(self) -> int:
         return sum(line.discount for line in self.lines)
 
-    @property
+    @cached_property
     def total(self) -> int:
         return self.subtotal - self.discount_total - self.points_value
 
-    @property
+    @cached_property
     def earn_lines(self) -> list[rules.Line]:
         return [rules.Line(ln.sku, ln.category, ln.quantity, ln.net) for ln in self.lines]
 
