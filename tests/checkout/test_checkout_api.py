@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from regulars.checkout.models import Purchase, PurchaseLine
 from regulars.checkout.schemas import CheckoutOut
 from regulars.db import Database
 from regulars.kit import clock
+from regulars.loyalty import sale as loyalty_sale
 from tests.factories import Shop, make_customer, make_merchant
 
 API = "/api/v1"
@@ -475,3 +479,34 @@ def test_customer_payload_carries_points_balance_and_tier(client: TestClient, db
     assert (got["points_balance"], got["tier"]) == (150, "gold")
     listed = client.get(f"{API}/customers", params={"q": "Su Su"}, headers=shop.headers).json()
     assert [(c["points_balance"], c["tier"]) for c in listed["data"]] == [(150, "gold")]
+
+
+def test_a_settlement_the_balance_cannot_cover_writes_nothing_at_all(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account update's guard, on both write paths (one statement on PostgreSQL): if it
+    does not match, the sale, its lines and its entries are all rolled back."""
+    shop = make_merchant(db)
+    cust = make_customer(db, shop, phone="09 7812 34567")
+    who = {"id": str(cust.id)}
+    first = client.post(f"{API}/checkout", json=sale("R-1", who, ("CAKE", "cakes", 10, 5000)),
+                        headers=shop.headers)  # fmt: skip
+    assert first.status_code == 201 and first.json()["balance"] == 50
+    real = loyalty_sale.settlement
+
+    def overdrawing(*args: Any, **kwargs: Any) -> Any:
+        settle, rows = real(*args, **kwargs)
+        return settle | {"debit": 51, "delta": settle["delta"] - 51}, rows
+
+    monkeypatch.setattr(loyalty_sale, "settlement", overdrawing)
+    r = client.post(f"{API}/checkout", json=sale("R-2", who, ("CAKE", "cakes", 1, 5000)),
+                    headers=shop.headers)  # fmt: skip
+    assert r.status_code == 409 and r.json()["type"] == "/problems/insufficient-points"
+    monkeypatch.setattr(loyalty_sale, "settlement", real)
+    assert [e["points"] for e in ledger_of(client, shop, str(cust.id))] == [50]
+    got = client.get(f"{API}/customers/{cust.id}/loyalty", headers=shop.headers).json()
+    assert got["balance"] == 50
+    with db.session(write=False) as session:
+        receipts = session.scalars(select(Purchase.receipt_id)).all()
+        lines = session.scalar(select(func.count()).select_from(PurchaseLine))
+    assert (receipts, lines) == (["R-1"], 1)

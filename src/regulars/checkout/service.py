@@ -27,9 +27,11 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
+from regulars.checkout import sale_rows
 from regulars.checkout.models import Purchase, PurchaseLine
 from regulars.checkout.pricing import PricedLine, VoucherSpec, apply_vouchers
 from regulars.checkout.receipt import receipt_lines
@@ -368,54 +370,73 @@ def commit(session: Session, ctx: Ctx, body: CheckoutIn) -> tuple[dict[str, Any]
     p = prepare(session, ctx, body, got, lock=True)
     purchase_id, now = new_id(), clock.now()
     result = _result(ctx, body, p, purchase_id, now)
-    inserted = _INSERT_SALE.first(
-        session,
-        merchant_id=ctx.merchant_id,
-        id=purchase_id,
-        store_id=p.store_id,
-        receipt_id=body.receipt_id,
-        customer_id=p.member.customer_id if p.member else None,
-        request_hash=digest,
-        program_version=p.version,
-        currency=ctx.merchant.currency,
-        subtotal=p.subtotal,
-        discount_total=p.discount_total,
-        points_redeemed=p.redeem_points,
-        points_value=p.points_value,
-        total=p.total,
-        points_earned=p.earned.total,
-        refunded_total=0,
-        result=result,
-        created_at=now,
+    values = {
+        "merchant_id": ctx.merchant_id,
+        "id": purchase_id,
+        "store_id": p.store_id,
+        "receipt_id": body.receipt_id,
+        "customer_id": p.member.customer_id if p.member else None,
+        "request_hash": digest,
+        "program_version": p.version,
+        "currency": ctx.merchant.currency,
+        "subtotal": p.subtotal,
+        "discount_total": p.discount_total,
+        "points_redeemed": p.redeem_points,
+        "points_value": p.points_value,
+        "total": p.total,
+        "points_earned": p.earned.total,
+        "created_at": now,
+    }
+    lines = [
+        {
+            "line_no": i,
+            "sku": ln.sku,
+            "name": ln.name,
+            "category": ln.category,
+            "quantity": ln.quantity,
+            "unit_price": ln.unit_price,
+            "discount": ln.discount,
+            "net": ln.net,
+        }
+        for i, ln in enumerate(p.lines)
+    ]
+    member, outcome = p.member, p.outcome
+    settle, entries = (
+        sale.settlement(ctx, member, outcome, purchase_id, now)
+        if member is not None and outcome is not None
+        else (None, [])
     )
-    if inserted is None:  # a concurrent commit of the same receipt got there first and committed
+    # PostgreSQL: the sale, its lines, the account and the entries in one statement
+    # (sale_rows.py); SQLite: one statement each, each a call into the library, no round trip.
+    one_statement = session.connection().dialect.name == "postgresql"
+    if one_statement:
+        json_result = to_json(result).decode()
+        actor = (ctx.actor.kind, ctx.actor.id)
+        written = sale_rows.write(
+            session, values | {"result": json_result}, lines, settle, entries, actor
+        )
+        inserted, settled = written
+    else:
+        row = _INSERT_SALE.first(session, **values, refunded_total=0, result=result)
+        inserted, settled = row is not None, False
+    if not inserted:  # a concurrent commit of the same receipt got there first and committed
         found = _existing(session, ctx, body)
         assert found is not None, "the conflicting sale has committed"
         return _replay(found.request_hash, found.result, digest)
-    _INSERT_LINES.many(
-        session,
-        [
-            {
-                "merchant_id": ctx.merchant_id,
-                "purchase_id": purchase_id,
-                "line_no": i,
-                "sku": ln.sku,
-                "name": ln.name,
-                "category": ln.category,
-                "quantity": ln.quantity,
-                "unit_price": ln.unit_price,
-                "discount": ln.discount,
-                "net": ln.net,
-                "refunded_quantity": 0,
-            }
-            for i, ln in enumerate(p.lines)
-        ],
-    )
+    if not one_statement:
+        fixed = {"merchant_id": ctx.merchant_id, "purchase_id": purchase_id, "refunded_quantity": 0}
+        _INSERT_LINES.many(session, [fixed | line for line in lines])
     for voucher in p.vouchers:
         if not rewards.consume_voucher(session, ctx, voucher.id, purchase_id):
             raise Conflict("a voucher in this sale was used by another sale just now")
-    if p.member is not None and p.outcome is not None:
-        sale.record(session, ctx, p.member, p.program, p.outcome, purchase_id, now)
+    if member is None or outcome is None or settle is None:
+        return result, False
+    if not one_statement:
+        sale.record(session, ctx, member, p.program, outcome, purchase_id, now)
+    elif not settled:
+        raise sale.insufficient(settle)
+    else:
+        sale.record_moves(session, ctx, member, p.program, outcome, now)
     return result, False
 
 

@@ -227,6 +227,52 @@ class Outcome:
     stamps: list[StampMove]
 
 
+def settlement(
+    ctx: Ctx, member: Member, outcome: Outcome, purchase_id: uuid.UUID, now: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What a sale writes to the ledger: the account update's values (guarded so that debits
+    never overdraw) and the entry rows. For `record`, and for checkout's one-statement write on
+    PostgreSQL (checkout/sale_rows.py)."""
+    mid, cid = ctx.merchant_id, member.customer_id
+    entries = outcome.entries
+    tier = outcome.tier
+    settle = {
+        "merchant_id": mid,
+        "customer_id": cid,
+        "debit": -sum(e.points for e in entries if e.points < 0),
+        "delta": sum(e.points for e in entries),
+        "earned": sum(e.points for e in entries if e.points > 0 and e.kind in ledger.EARNING_KINDS),
+        "spend": outcome.spend,
+        "tier_code": tier.code,
+        "tier_since": tier.since,
+        "below_tier_since": tier.below_since,
+        "now": now,
+    }
+    actor = ctx.actor
+    rows = [
+        {
+            "merchant_id": mid,
+            "id": new_id(),
+            "customer_id": cid,
+            "points": e.points,
+            "kind": e.kind,
+            "reason": e.reason[:200],
+            "purchase_id": purchase_id,
+            "voucher_id": None,
+            "expires_at": e.expires_at,
+            "created_at": now,
+            "actor_type": actor.kind,
+            "actor_id": actor.id,
+        }
+        for e in entries
+    ]
+    return settle, rows
+
+
+def insufficient(settle: dict[str, Any]) -> ledger.InsufficientPoints:
+    return ledger.InsufficientPoints(f"the balance does not cover {settle['debit']} points")
+
+
 def record(
     session: Session,
     ctx: Ctx,
@@ -237,60 +283,30 @@ def record(
     now: datetime,
 ) -> None:
     """Write a sale's loyalty outcome; the caller holds the account lock (`member(lock=True)`)."""
-    mid, cid = ctx.merchant_id, member.customer_id
-    entries = outcome.entries
-    debit = -sum(e.points for e in entries if e.points < 0)
-    earned = sum(e.points for e in entries if e.points > 0 and e.kind in ledger.EARNING_KINDS)
-    tier = outcome.tier
-    settled = _SETTLE.run(
-        session,
-        merchant_id=mid,
-        customer_id=cid,
-        debit=debit,
-        delta=sum(e.points for e in entries),
-        earned=earned,
-        spend=outcome.spend,
-        tier_code=tier.code,
-        tier_since=tier.since,
-        below_tier_since=tier.below_since,
-        now=now,
-    )
-    if settled != 1:
-        raise ledger.InsufficientPoints(f"the balance does not cover {debit} points")
-    actor = ctx.actor
-    _ENTRIES.many(
-        session,
-        [
-            {
-                "merchant_id": mid,
-                "id": new_id(),
-                "customer_id": cid,
-                "points": e.points,
-                "kind": e.kind,
-                "reason": e.reason[:200],
-                "purchase_id": purchase_id,
-                "voucher_id": None,
-                "expires_at": e.expires_at,
-                "created_at": now,
-                "actor_type": actor.kind,
-                "actor_id": actor.id,
-            }
-            for e in entries
-        ],
-    )
+    settle, rows = settlement(ctx, member, outcome, purchase_id, now)
+    if _SETTLE.run(session, **settle) != 1:
+        raise insufficient(settle)
+    _ENTRIES.many(session, rows)
+    record_moves(session, ctx, member, program, outcome, now)
+
+
+def record_moves(
+    session: Session, ctx: Ctx, member: Member, program: Program, outcome: Outcome, now: datetime
+) -> None:
+    """The tier change and the stamp cards a sale moved, after its ledger rows."""
     if outcome.move is not None:
         move = outcome.move
         _TIER_CHANGE.run(
             session,
-            merchant_id=mid,
+            merchant_id=ctx.merchant_id,
             id=new_id(),
-            customer_id=cid,
+            customer_id=member.customer_id,
             from_tier=move.from_tier,
             to_tier=move.to_tier,
             reason=move.reason,
             at=now,
         )
-    _record_stamps(session, ctx, cid, program, outcome.stamps, now)
+    _record_stamps(session, ctx, member.customer_id, program, outcome.stamps, now)
 
 
 def _record_stamps(
