@@ -28,7 +28,7 @@ from functools import cached_property
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import bindparam, exists, func, insert, select
+from sqlalchemy import and_, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from regulars.checkout import sale_rows
@@ -37,6 +37,7 @@ from regulars.checkout.pricing import PricedLine, VoucherSpec, apply_vouchers
 from regulars.checkout.receipt import receipt_lines
 from regulars.checkout.schemas import CheckoutIn, CustomerRef
 from regulars.customers import service as customers
+from regulars.customers.models import Customer
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
@@ -44,7 +45,7 @@ from regulars.kit.ids import new_id
 from regulars.kit.sql import Prebuilt, insert_or_skip
 from regulars.loyalty import ledger, rewards, rules, sale
 from regulars.loyalty import service as loyalty
-from regulars.loyalty.models import ProgramVersion, Voucher
+from regulars.loyalty.models import LoyaltyAccount, ProgramVersion, Voucher
 from regulars.loyalty.program import Program, Tier
 from regulars.merchants import service as merchants
 
@@ -76,11 +77,14 @@ _OF_CUSTOMER = (
     _P.merchant_id == _param("merchant_id", _P.merchant_id),
     _P.customer_id == _param("customer_id", _P.customer_id),
 )
+_VERSION = (
+    select(func.max(ProgramVersion.version))
+    .where(ProgramVersion.merchant_id == _param("merchant_id", ProgramVersion.merchant_id))
+    .scalar_subquery()
+)
 _FACTS = Prebuilt(
     select(
-        select(func.max(ProgramVersion.version))
-        .where(ProgramVersion.merchant_id == _param("merchant_id", ProgramVersion.merchant_id))
-        .scalar_subquery(),
+        _VERSION,
         select(_P.request_hash).where(*_RECEIPT).scalar_subquery(),
         select(_P.result).where(*_RECEIPT).scalar_subquery(),
         select(func.coalesce(func.sum(_P.total - _P.refunded_total), 0))
@@ -124,6 +128,58 @@ def _facts(
     return facts, program
 
 
+# A quote's customer, their account and the facts in one statement: nothing is locked, so the
+# facts need not wait for a lock to be read after it (a commit reads them in a statement of its
+# own, after the account lock: PostgreSQL evaluates a statement's subqueries in the snapshot it
+# took before waiting for the lock). A customer without an account yet reads as an empty one.
+_C, _A = Customer, LoyaltyAccount
+
+
+def _quote_read_by(column: str) -> Prebuilt:
+    key = sale.KEYS[column]
+    q = (
+        select(
+            _C.id,
+            _C.birthday,
+            _C.locale,
+            func.coalesce(_A.balance, 0),
+            _A.tier_code,
+            _A.tier_since,
+            _A.below_tier_since,
+            _VERSION,
+            select(func.coalesce(func.sum(_P.total - _P.refunded_total), 0))
+            .where(_P.merchant_id == _C.merchant_id, _P.customer_id == _C.id)
+            .where(_P.created_at > _param("since", _P.created_at))
+            .scalar_subquery(),
+            exists().where(_P.merchant_id == _C.merchant_id, _P.customer_id == _C.id),
+        )
+        .select_from(_C)
+        .outerjoin(_A, and_(_A.merchant_id == _C.merchant_id, _A.customer_id == _C.id))
+        .where(*sale.live(key))
+    )
+    return Prebuilt(q)
+
+
+_QUOTE_READ = {column: _quote_read_by(column) for column in sale.KEYS}
+
+
+def _quote_read(
+    session: Session, ctx: Ctx, ref: CustomerRef, store_id: uuid.UUID, receipt_id: str
+) -> tuple[sale.Member, Facts, Program]:
+    version, program = loyalty.likely_program(session, ctx)
+    since = clock.add_months(clock.now(), -program.tiers.window_months)
+    column, key = _member_key(ctx, ref)
+    row = _QUOTE_READ[column].first(session, merchant_id=ctx.merchant_id, key=key, since=since)
+    if row is None:
+        raise InvalidField(f"customer.{_ref_field(ref)}", "no such customer")
+    cid, birthday, locale, balance, code, tier_since, below, read_version, spend, bought = row
+    member = sale.Member(cid, birthday, locale, balance, rules.TierState(code, tier_since, below))
+    if (read_version or 0) != version:  # the program moved on: the facts under the new one
+        facts, program = _facts(session, ctx, store_id, receipt_id, cid)
+        return member, facts, program
+    return member, Facts(version, None, None, int(spend), bool(bought)), program
+
+
 def _store(session: Session, ctx: Ctx, store_id: uuid.UUID | None) -> uuid.UUID:
     try:
         return merchants.sale_store(session, ctx, store_id)
@@ -131,21 +187,30 @@ def _store(session: Session, ctx: Ctx, store_id: uuid.UUID | None) -> uuid.UUID:
         raise InvalidField("store_id", "no such store" if store_id else str(exc)) from None
 
 
+def _ref_field(ref: CustomerRef) -> str:
+    return "id" if ref.id else "phone" if ref.phone else "member_code"
+
+
+def _member_key(ctx: Ctx, ref: CustomerRef) -> tuple[str, Any]:
+    """The column and normalized value the customer is found by; the error names the field."""
+    try:
+        if ref.id is not None:
+            return "id", ref.id
+        return customers.identity_key(ctx, phone=ref.phone, code=ref.member_code)
+    except NotFound:
+        raise InvalidField(f"customer.{_ref_field(ref)}", "no such customer") from None
+    except InvalidField as exc:
+        raise InvalidField(f"customer.{exc.field}", exc.errors[0]["message"]) from None
+
+
 def _member(session: Session, ctx: Ctx, ref: CustomerRef | None, lock: bool) -> sale.Member | None:
     if ref is None:
         return None
-    which = "id" if ref.id else "phone" if ref.phone else "member_code"
+    column, key = _member_key(ctx, ref)
     try:
-        column, key = (
-            ("id", ref.id)
-            if ref.id is not None
-            else customers.identity_key(ctx, phone=ref.phone, code=ref.member_code)
-        )
         return sale.member(session, ctx, column, key, lock)
     except NotFound:
-        raise InvalidField(f"customer.{which}", "no such customer") from None
-    except InvalidField as exc:
-        raise InvalidField(f"customer.{exc.field}", exc.errors[0]["message"]) from None
+        raise InvalidField(f"customer.{_ref_field(ref)}", "no such customer") from None
 
 
 def _vouchers(
@@ -222,6 +287,9 @@ class Read:
 
 def read(session: Session, ctx: Ctx, body: CheckoutIn, lock: bool) -> Read:
     store_id = _store(session, ctx, body.store_id)
+    if not lock and body.customer is not None:
+        quoted = _quote_read(session, ctx, body.customer, store_id, body.receipt_id)
+        return Read(store_id, *quoted)
     member = _member(session, ctx, body.customer, lock)
     customer_id = member.customer_id if member else None
     facts, program = _facts(session, ctx, store_id, body.receipt_id, customer_id)

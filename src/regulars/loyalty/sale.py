@@ -64,14 +64,16 @@ _MEMBER_COLUMNS = (
     _A.tier_since,
     _A.below_tier_since,
 )
-_KEYS: dict[str, ColumnElement[Any]] = {
+# The columns a till finds a customer by, and the conditions of a live one (checkout reads by
+# them too).
+KEYS: dict[str, ColumnElement[Any]] = {
     "id": _C.__table__.c.id,
     "phone": _C.__table__.c.phone,
     "member_code": _C.__table__.c.member_code,
 }
 
 
-def _live(column: ColumnElement[Any]) -> tuple[ColumnElement[bool], ...]:
+def live(column: ColumnElement[Any]) -> tuple[ColumnElement[bool], ...]:
     return (
         _C.merchant_id == _param("merchant_id", _C.merchant_id),
         column == _param("key", column),
@@ -83,7 +85,7 @@ def _member_by(column: ColumnElement[Any], lock: bool) -> Prebuilt:
     q = (
         select(*_MEMBER_COLUMNS)
         .join(_A, and_(_A.merchant_id == _C.merchant_id, _A.customer_id == _C.id))
-        .where(*_live(column))
+        .where(*live(column))
     )
     return Prebuilt(q.with_for_update(of=_A) if lock else q)
 
@@ -100,18 +102,18 @@ def _open_account_by(column: ColumnElement[Any]) -> Prebuilt:
             literal(0, BigInteger),
             literal(0, BigInteger),
             _param("now", _A.updated_at),
-        ).where(*_live(column))
+        ).where(*live(column))
         names = ["merchant_id", "customer_id", "balance", "lifetime_earned", "qualifying_spend"]
         return module.insert(_A).from_select([*names, "updated_at"], found).on_conflict_do_nothing()
 
     return Prebuilt(build)
 
 
-_MEMBER = {(name, lock): _member_by(c, lock) for name, c in _KEYS.items() for lock in (False, True)}
-_OPEN_ACCOUNT = {name: _open_account_by(c) for name, c in _KEYS.items()}
+_MEMBER = {(name, lock): _member_by(c, lock) for name, c in KEYS.items() for lock in (False, True)}
+_OPEN_ACCOUNT = {name: _open_account_by(c) for name, c in KEYS.items()}
 _CUSTOMER = {
-    name: Prebuilt(select(_C.id, _C.birthday, _C.locale).where(*_live(c)))
-    for name, c in _KEYS.items()
+    name: Prebuilt(select(_C.id, _C.birthday, _C.locale).where(*live(c)))
+    for name, c in KEYS.items()
 }
 
 
