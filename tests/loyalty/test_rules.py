@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from regulars.loyalty import rules
 from regulars.loyalty.program import (
@@ -157,3 +161,27 @@ def test_bad_configuration_is_rejected_naming_the_field(field: str, config: dict
     with pytest.raises(ValidationError) as info:
         Program.model_validate(config)
     assert info.value.errors()[0]["loc"][0] == field
+
+
+@given(
+    nets=st.lists(st.integers(0, 10**9), min_size=1, max_size=5),
+    multiplier=st.sampled_from([100, 125, 150, 200, 300]),
+    paid_permille=st.integers(1, 1500),
+    points=st.integers(0, 1000),
+    per_amount=st.integers(1, 100_000),
+)
+def test_the_base_is_the_exact_rational_amount_floored_once(
+    nets: list[int], multiplier: int, paid_permille: int, points: int, per_amount: int
+) -> None:
+    """The module's rounding rule, as a definition in exact fractions: computed in integers,
+    the base is the same for any basket."""
+    program = Program(
+        earn=EarnRule(points=points, per_amount=per_amount, category_multipliers={"c": multiplier})
+    )
+    lines = [rules.Line(f"S{i}", "c" if i % 2 else "d", 1, n) for i, n in enumerate(nets)]
+    goods = sum(nets)
+    paid = max(1, goods * paid_permille // 1000)
+    weighted = sum(Fraction(ln.net * rules.line_multiplier(program, ln)) for ln in lines)
+    exact = weighted * Fraction(min(paid, goods), max(goods, 1)) * points / (per_amount * 100)
+    expected = math.floor(exact) if goods > 0 else 0
+    assert rules.earn_points(program, lines, rules.Facts(today=TODAY), paid=paid).base == expected

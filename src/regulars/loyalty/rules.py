@@ -1,7 +1,7 @@
 """Earning rules as pure functions of (program, basket, customer facts): no I/O, easy to pin.
 
 Rounding, in one place: points = floor(sum(line_net x multiplier%) x paid_share x points /
-(per_amount x 100)), computed with exact fractions and floored once per sale. Bonus multipliers
+(per_amount x 100)), computed exactly in integers and floored once per sale. Bonus multipliers
 (tier, birthday month, double-points days) each add floor(base x (percent - 100) / 100): they add
 up rather than compound, so a VIP birthday on a double-points day is base x (1 + 0.5 + 1 + 1),
 not base x 1.5 x 2 x 2. The first-purchase bonus is a flat number of points.
@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 
 from regulars.loyalty.program import Program, StampCard, Tier
 
@@ -62,9 +61,11 @@ def earn_points(
     result = Earned()
     if goods <= 0 or paid <= 0 or goods < program.earn.min_spend:
         return result
-    weighted = sum(Fraction(line.net * line_multiplier(program, line)) for line in lines)
-    share = Fraction(min(paid, goods), goods)
-    base = int(weighted * share * program.earn.points / (program.earn.per_amount * 100))
+    # floor(weighted x paid share x points / (per_amount x 100)) in integers: every term is
+    # whole and not negative, so one floor division at the end is exact.
+    weighted = sum(line.net * line_multiplier(program, line) for line in lines)
+    earn = program.earn
+    base = weighted * min(paid, goods) * earn.points // (goods * earn.per_amount * 100)
     result.base = base
     if base:
         result.breakdown.append(("base", base))
