@@ -58,6 +58,8 @@ def test_quote_commit_replay_and_errors_answer_the_same_in_both_lanes(
     assert first.status_code == 201 and canonical(first.json())["tier"] is not None
     again = both("/checkout", sale("R-1", who, *basket), shop.headers)
     assert again == [(200, "true", first.json())] * 2
+    replayed = fast.post(f"{API}/checkout", json=sale("R-1", who, *basket), headers=shop.headers)
+    assert replayed.content == first.content  # byte for byte
 
     second = full.post(f"{API}/checkout", json=sale("R-2", who, *basket), headers=shop.headers)
     assert second.status_code == 201 and second.json()["balance"] == 22
@@ -74,7 +76,7 @@ def test_quote_commit_replay_and_errors_answer_the_same_in_both_lanes(
     ]:
         answers = both("/checkout", body, headers)
         assert answers[0] == answers[1] and answers[0][0] == status, answers
-    assert taken.count("/checkout/quote") == 1 and taken.count("/checkout") == 7
+    assert taken.count("/checkout/quote") == 1 and taken.count("/checkout") == 8
     summary = fast.get(f"{API}/customers", headers=shop.headers).json()["data"][0]
     assert summary["phone"].endswith("34567")
     ledger = fast.get(f"{API}/customers/{summary['id']}/ledger", headers=shop.headers).json()

@@ -402,11 +402,12 @@ def _result(
             {"code": v.code, "name": v.name, "discount": d}
             for v, d in zip(p.vouchers, p.voucher_discounts, strict=True)
         ],
-        # As the response model writes a UTC time, so that the result is sent as built
-        "created_at": at.isoformat().replace("+00:00", "Z") if at else None,
     }
     locale = p.member.locale if p.member else None
     result["receipt_lines"] = receipt_lines(result, locale, ctx.merchant.locale)
+    # In CheckoutOut's field order, and the time as the model writes a UTC time, so that the
+    # result sent as built is byte for byte what a replay (through the model) sends.
+    result["created_at"] = at.isoformat().replace("+00:00", "Z") if at else None
     return result
 
 
