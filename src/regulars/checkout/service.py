@@ -370,6 +370,18 @@ def _loyalty(
     return earned, sale.Outcome(entries, spend, tier, move, stamps)
 
 
+def _figures(p: Prepared) -> dict[str, int]:
+    """The sale's sums, named alike in the response and in the purchase row."""
+    return {
+        "subtotal": p.subtotal,
+        "discount_total": p.discount_total,
+        "points_redeemed": p.redeem_points,
+        "points_value": p.points_value,
+        "total": p.total,
+        "points_earned": p.earned.total,
+    }
+
+
 def _result(
     ctx: Ctx, body: CheckoutIn, p: Prepared, purchase_id: uuid.UUID | None, at: datetime | None
 ) -> dict[str, Any]:
@@ -388,12 +400,7 @@ def _result(
         "store_id": str(p.store_id),
         "customer_id": str(p.member.customer_id) if p.member else None,
         "currency": ctx.merchant.currency,
-        "subtotal": p.subtotal,
-        "discount_total": p.discount_total,
-        "points_redeemed": p.redeem_points,
-        "points_value": p.points_value,
-        "total": p.total,
-        "points_earned": p.earned.total,
+        **_figures(p),
         "points_breakdown": [{"rule": r, "points": n} for r, n in p.earned.breakdown],
         "balance": p.balance,
         "stamps": stamps,
@@ -448,12 +455,7 @@ def commit(session: Session, ctx: Ctx, body: CheckoutIn) -> tuple[dict[str, Any]
         "request_hash": digest,
         "program_version": p.version,
         "currency": ctx.merchant.currency,
-        "subtotal": p.subtotal,
-        "discount_total": p.discount_total,
-        "points_redeemed": p.redeem_points,
-        "points_value": p.points_value,
-        "total": p.total,
-        "points_earned": p.earned.total,
+        **_figures(p),
         "created_at": now,
     }
     lines = [
