@@ -1,24 +1,28 @@
-"""A sale's rows in one statement on PostgreSQL: the sale, its lines, the account update and the
-ledger entries, as data-modifying CTEs with the lines and entries passed as arrays (`unnest`).
+"""A sale's rows: the purchase, its lines, the account update and the ledger entries.
 
-Every round trip costs here about 150 µs of the client's CPU and as much of the server's
-(docs/benchmarks.md), and these four writes were four of a commit's eleven. The statement keeps
-the two-step path's rules (`loyalty/sale.py` `record`, still SQLite's): nothing is written after
-the sale's `ON CONFLICT DO NOTHING` found the receipt taken (no row comes back, and the caller
-replays the sale that got there first); the account update matches only when the balance covers
-the debit, and when it does not the caller raises and the whole transaction rolls back. What
-the rows hold comes from the same functions on both paths (`sale.settlement`, the sale's
-values), and the tests run every checkout on both databases.
+On PostgreSQL in one statement, data-modifying CTEs with the lines and entries passed as arrays
+(`unnest`): every round trip costs here about 150 µs of the client's CPU and as much of the
+server's (docs/benchmarks.md), and these four writes were four of a commit's eleven. On SQLite
+one statement each, where a statement is a call into the library, not a round trip. Both paths
+keep the same rules: nothing is written after the sale's `ON CONFLICT DO NOTHING` found the
+receipt taken (the caller then replays the sale that got there first); the account update
+matches only when the balance covers the debit, and when it does not nothing more is written
+and the caller raises, which rolls the whole transaction back. What the rows hold comes from
+the same functions on both paths (`sale.settlement`, checkout's values), and the tests run
+every checkout on both databases.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, text
+from pydantic_core import to_json
+from sqlalchemy import Integer, insert, text
 from sqlalchemy.orm import Session
 
-from regulars.kit.sql import Prebuilt
+from regulars.checkout.models import Purchase, PurchaseLine
+from regulars.kit.sql import Prebuilt, insert_or_skip
+from regulars.loyalty import sale as loyalty_sale
 
 _LINE_COLUMNS = ("line_no", "sku", "name", "category", "quantity", "unit_price", "discount", "net")
 _LINE_TYPES = ("int", "text", "text", "text", "int", "bigint", "bigint", "bigint")
@@ -70,25 +74,44 @@ SELECT (SELECT count(*) FROM sale) AS inserted, (SELECT count(*) FROM settle) AS
 )
 
 
+_INSERT_SALE = insert_or_skip(Purchase.__table__, Purchase.id)  # type: ignore[arg-type]
+_INSERT_LINES = Prebuilt(insert(PurchaseLine))
+
+
 def write(
     session: Session,
     sale: dict[str, Any],
     lines: list[dict[str, Any]],
     settle: dict[str, Any] | None,
     entries: list[dict[str, Any]],
-    actor: tuple[str, Any],
 ) -> tuple[bool, bool]:
-    """(the sale was inserted, the account was settled). `sale` holds the purchase's values with
-    `result` as JSON text; `settle` is None for an anonymous sale."""
-    values: dict[str, Any] = {**sale, "actor_type": actor[0], "actor_id": actor[1]}
+    """(the sale was inserted, the account was settled). `sale` holds the purchase's values,
+    `result` and the actor's `actor_type` and `actor_id` among them; `settle` is None for an
+    anonymous sale (which then counts as settled)."""
+    if session.connection().dialect.name == "postgresql":
+        return _in_one_statement(session, sale, lines, settle, entries)
+    row = _INSERT_SALE.first(session, **sale, refunded_total=0)
+    if row is None:
+        return False, False
+    fixed = {"merchant_id": sale["merchant_id"], "purchase_id": sale["id"], "refunded_quantity": 0}
+    _INSERT_LINES.many(session, [fixed | line for line in lines])
+    return True, settle is None or loyalty_sale.settle(session, settle, entries)
+
+
+def _in_one_statement(
+    session: Session,
+    sale: dict[str, Any],
+    lines: list[dict[str, Any]],
+    settle: dict[str, Any] | None,
+    entries: list[dict[str, Any]],
+) -> tuple[bool, bool]:
+    values = sale | {"result": to_json(sale["result"]).decode(), "member": settle is not None}
     for column in _LINE_COLUMNS:
         values["line_" + column] = [line[column] for line in lines]
     for column in _ENTRY_COLUMNS:
         values["entry_" + column] = [entry[column] for entry in entries]
-    account = settle or {"debit": 0, "delta": 0, "earned": 0, "spend": 0, "tier_code": None,
-                         "tier_since": None, "below_tier_since": None}  # fmt: skip
-    values.update({k: account[k] for k in _SETTLE_KEYS})
-    values["member"] = settle is not None
+    account = settle or dict.fromkeys(_SETTLE_KEYS)  # anonymous: the update matches no row
+    values.update({key: account[key] for key in _SETTLE_KEYS})
     row = _SALE_ROWS.first(session, **values)
     assert row is not None
-    return row[0] == 1, row[1] == 1
+    return row[0] == 1, settle is None or row[1] == 1

@@ -233,7 +233,7 @@ def settlement(
     ctx: Ctx, member: Member, outcome: Outcome, purchase_id: uuid.UUID, now: datetime
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """What a sale writes to the ledger: the account update's values (guarded so that debits
-    never overdraw) and the entry rows. For `record`, and for checkout's one-statement write on
+    never overdraw) and the entry rows, for `settle` or for checkout's one-statement write on
     PostgreSQL (checkout/sale_rows.py)."""
     mid, cid = ctx.merchant_id, member.customer_id
     entries = outcome.entries
@@ -275,27 +275,20 @@ def insufficient(settle: dict[str, Any]) -> ledger.InsufficientPoints:
     return ledger.InsufficientPoints(f"the balance does not cover {settle['debit']} points")
 
 
-def record(
-    session: Session,
-    ctx: Ctx,
-    member: Member,
-    program: Program,
-    outcome: Outcome,
-    purchase_id: uuid.UUID,
-    now: datetime,
-) -> None:
-    """Write a sale's loyalty outcome; the caller holds the account lock (`member(lock=True)`)."""
-    settle, rows = settlement(ctx, member, outcome, purchase_id, now)
+def settle(session: Session, settle: dict[str, Any], rows: list[dict[str, Any]]) -> bool:
+    """The account update and the entries of `settlement`, one statement each (SQLite's path);
+    False, and nothing written, when the balance does not cover the debit. The caller holds the
+    account lock (`member(lock=True)`)."""
     if _SETTLE.run(session, **settle) != 1:
-        raise insufficient(settle)
+        return False
     _ENTRIES.many(session, rows)
-    record_moves(session, ctx, member, program, outcome, now)
+    return True
 
 
 def record_moves(
     session: Session, ctx: Ctx, member: Member, program: Program, outcome: Outcome, now: datetime
 ) -> None:
-    """The tier change and the stamp cards a sale moved, after its ledger rows."""
+    """The tier change and the stamp cards a sale moved, after its ledger rows are written."""
     if outcome.move is not None:
         move = outcome.move
         _TIER_CHANGE.run(
