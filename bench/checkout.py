@@ -7,8 +7,9 @@ Each run:
    postgres), in a throw-away database initialised once with `pgbench -i -s 10`: the reference for
    this machine at this moment;
 2. for SQLite (one server process) and PostgreSQL (two workers): a throw-away database, migrated,
-   one merchant with ~10,000 customers and a program with a category multiplier; the real server
-   (`regulars serve`) started as a subprocess;
+   one merchant with ~10,000 customers, a year of their past sales (about 4 each, with their
+   ledger entries and accounts) and a program with a category multiplier, then ANALYZE; the real
+   server (`regulars serve`) started as a subprocess;
 3. wrk drives `POST /api/v1/checkout` (bench/wrk/checkout.lua: a fresh receipt_id per request, a
    random seeded customer by phone or by id) with 1, 8 and 32 connections, then
    `POST /api/v1/checkout/quote` with 32. CPU of the server, of wrk, of PostgreSQL and of the
@@ -218,7 +219,10 @@ def hello_world(seconds: int, workers: int = 1) -> float:
 
 
 def seed(url: str, customers: int) -> dict[str, Any]:
-    """Migrate, one merchant with a category multiplier, `customers` customers (bulk insert)."""
+    """Migrate, one merchant with a category multiplier, `customers` customers and their past
+    sales (bulk insert), then ANALYZE."""
+    from sqlalchemy import text
+
     from regulars.customers.identity import parse_phone
     from regulars.customers.models import Customer
     from regulars.db import Database
@@ -265,9 +269,82 @@ def seed(url: str, customers: int) -> dict[str, Any]:
                 session.execute(Customer.__table__.insert(), rows[start : start + 2000])
 
         db.run(insert_all)
+        store_id = db.run(lambda s: merchants.sale_store(s, ctx, None), write=False)
+        tables = history(info.id, store_id, [r["id"] for r in rows], now)
+        db.run(lambda s: _insert_history(s, tables))
+        with db.engine.connect() as conn:  # statistics, as autovacuum keeps them on a live shop
+            conn.execute(text("ANALYZE"))
+            conn.commit()
     finally:
         db.dispose()
     return {"merchant_id": str(info.id), "api_key": api_key, "customers": pairs}
+
+
+HISTORY_SALES = 4  # past sales per customer, on average
+
+
+def history(
+    merchant_id: uuid.UUID, store_id: uuid.UUID, customer_ids: list[uuid.UUID], now: Any
+) -> dict[str, list[dict[str, Any]]]:
+    """A year of past sales for the seeded customers, with their lines, earn entries and
+    accounts (balance = the entries' sum, as the checkout keeps it). A shop that has traded for
+    a while, not an empty one: on empty tables PostgreSQL's cached plans for the sale's
+    statements (and its foreign-key checks) pick an index at random and stay with it until
+    autovacuum's first ANALYZE, which on a fresh database comes after the benchmark's runs."""
+    import random
+    from datetime import timedelta
+
+    from regulars.kit.ids import new_id
+
+    rng = random.Random(42)
+    out: dict[str, list[dict[str, Any]]] = {"purchases": [], "lines": [], "entries": [],
+                                            "accounts": []}  # fmt: skip
+    for n, cid in enumerate(customer_ids):
+        balance = spend = 0
+        for k in range(rng.randrange(2 * HISTORY_SALES + 1)):
+            pid, at = new_id(), now - timedelta(days=rng.uniform(1, 365))
+            qty, price = rng.randrange(1, 4), rng.choice((1800, 2500, 4500))
+            total, points = qty * price, qty * price // 1000
+            out["purchases"].append({
+                "merchant_id": merchant_id, "id": pid, "store_id": store_id,
+                "receipt_id": f"H-{n}-{k}", "customer_id": cid, "request_hash": "0" * 64,
+                "program_version": 1, "currency": "MMK", "subtotal": total, "discount_total": 0,
+                "points_redeemed": 0, "points_value": 0, "total": total,
+                "points_earned": points, "refunded_total": 0, "created_at": at,
+                "result": {"purchase_id": str(pid), "receipt_id": f"H-{n}-{k}", "total": total,
+                           "points_earned": points, "receipt_lines": ["Cake x" + str(qty)]},
+            })  # fmt: skip
+            out["lines"].append({
+                "merchant_id": merchant_id, "purchase_id": pid, "line_no": 0, "sku": "CAKE-01",
+                "name": "Strawberry cake", "category": "cake", "quantity": qty,
+                "unit_price": price, "discount": 0, "net": total, "refunded_quantity": 0,
+            })  # fmt: skip
+            if points:
+                out["entries"].append({
+                    "merchant_id": merchant_id, "id": new_id(), "customer_id": cid,
+                    "points": points, "kind": "earn", "reason": "base", "purchase_id": pid,
+                    "voucher_id": None, "expires_at": None, "created_at": at,
+                    "actor_type": "api_key", "actor_id": None,
+                })  # fmt: skip
+            balance, spend = balance + points, spend + total
+        if balance:
+            out["accounts"].append({
+                "merchant_id": merchant_id, "customer_id": cid, "balance": balance,
+                "lifetime_earned": balance, "qualifying_spend": spend, "tier_code": None,
+                "tier_since": None, "below_tier_since": None, "updated_at": now,
+            })  # fmt: skip
+    return out
+
+
+def _insert_history(session: Any, tables: dict[str, list[dict[str, Any]]]) -> None:
+    from regulars.checkout.models import Purchase, PurchaseLine
+    from regulars.loyalty.models import LoyaltyAccount, PointsEntry
+
+    for model, key in ((Purchase, "purchases"), (PurchaseLine, "lines"),
+                       (PointsEntry, "entries"), (LoyaltyAccount, "accounts")):  # fmt: skip
+        rows = tables[key]
+        for start in range(0, len(rows), 2000):
+            session.execute(model.__table__.insert(), rows[start : start + 2000])
 
 
 def verify(url: str, merchant_id: str, prefix: str, ok_ids: set[str]) -> dict[str, Any]:
