@@ -39,7 +39,7 @@ from regulars.loyalty import rules
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import LoyaltyAccount, PointsEntry, Reward, StampProgress, Voucher
 from regulars.merchants import service as merchants
-from regulars.merchants.models import ApiKey, Merchant, StaffUser, Store
+from regulars.merchants.models import ApiKey, AuditEvent, Merchant, StaffUser, Store
 from tests.factories import make_merchant
 
 E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -175,7 +175,14 @@ def _check_second_call(db: Database, client: TestClient, first: dict[str, Any]) 
             .select_from(ApiKey)
             .where(ApiKey.name == "make run", ApiKey.revoked_at.is_(None))
         )
+        old_id = s.scalar(select(ApiKey.id).where(ApiKey.prefix == old.rsplit("_", 1)[0]))
+        revoked = s.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.entity_type == "api_key", AuditEvent.entity_id == old_id
+            )
+        ).all()
     assert live == 1
+    assert sorted(revoked) == ["api_key.created", "api_key.revoked"]  # revoking is audited too
     assert second["curl"] == (
         f'curl -H "Authorization: Bearer {new}" http://127.0.0.1:8123/api/v1/customers'
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -273,19 +273,23 @@ def revoke_api_key(session: Session, ctx: Ctx, key_id: uuid.UUID) -> ApiKey:
     key = session.get(ApiKey, (ctx.merchant_id, key_id))
     if key is None:
         raise NotFound("API key not found")
-    if key.revoked_at is None:
-        key.revoked_at = clock.now()
-        record_audit(session, ctx, "api_key.revoked", "api_key", key.id)
+    _revoke(session, ctx, key)
     return key
 
 
 def revoke_keys_named(session: Session, ctx: Ctx, name: str) -> None:
-    session.execute(
-        update(ApiKey)
-        .where(ApiKey.merchant_id == ctx.merchant_id, ApiKey.name == name)
-        .where(ApiKey.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
+    """Every live key of this name (the demo's key, renewed on each start), each audited."""
+    live = select(ApiKey).where(
+        ApiKey.merchant_id == ctx.merchant_id, ApiKey.name == name, ApiKey.revoked_at.is_(None)
     )
+    for key in session.scalars(live.order_by(ApiKey.id)).all():
+        _revoke(session, ctx, key)
+
+
+def _revoke(session: Session, ctx: Ctx, key: ApiKey) -> None:
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+        record_audit(session, ctx, "api_key.revoked", "api_key", key.id)
 
 
 _KEY_BY_PREFIX = Prebuilt(
