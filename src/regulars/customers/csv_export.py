@@ -1,8 +1,10 @@
 """Every non-erased customer of a merchant as CSV, in the columns the importer reads.
 
 So a file exported here imports into another merchant unchanged (member codes excepted: the
-importing merchant issues its own). Read in keyset batches, one short read transaction each,
-so memory stays flat however many customers there are.
+importing merchant issues its own). Text that a spreadsheet would run as a formula is written
+with a leading apostrophe, which the importer takes off (`import_rows.as_text_cell`). Read in
+keyset batches, one short read transaction each, so memory stays flat however many customers
+there are.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from regulars.customers.import_rows import (
     COLUMNS,
     CONSENT_COLUMNS,
     IGNORED_COLUMNS,
+    as_text_cell,
 )
 from regulars.customers.models import Consent, Customer
 from regulars.db import Database
@@ -75,13 +78,13 @@ def _cells(row: dict[str, Any], keys: list[str]) -> list[str]:
     consent = row["consent"]
     cells = [
         row["member_code"],
-        row["name"] or "",
-        row["phone"] or "",
-        row["email"] or "",
+        as_text_cell(row["name"] or ""),
+        row["phone"] or "",  # E.164: "+" and digits, a number to a spreadsheet, never a formula
+        as_text_cell(row["email"] or ""),
         row["birthday"].isoformat() if row["birthday"] else "",
         row["anniversary"].isoformat() if row["anniversary"] else "",
         row["locale"] or "",
-        "; ".join(row["tags"] or []),
+        as_text_cell("; ".join(row["tags"] or [])),
     ]
     for channel in CONSENT_COLUMNS.values():
         cells.append("" if channel not in consent else "yes" if consent[channel] else "no")
@@ -91,7 +94,8 @@ def _cells(row: dict[str, Any], keys: list[str]) -> list[str]:
         if value is None:
             cells.append("")
         else:
-            cells.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            cells.append(as_text_cell(text))
     return cells
 
 
@@ -108,7 +112,7 @@ def _start(db: Database, ctx: Ctx) -> Iterator[tuple[str, int]]:
             s, ctx, "customers.exported", "customer", None, {"format": "csv"}
         )
     )
-    header = [*IGNORED_COLUMNS, *COLUMNS, *(_column_for(k) for k in keys)]
+    header = [*IGNORED_COLUMNS, *COLUMNS, *(as_text_cell(_column_for(k)) for k in keys)]
     return _stream(db, ctx, keys, header)
 
 

@@ -30,6 +30,22 @@ MAX_LENGTH = {"name": 200, "phone": 40, "email": 254}
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 1, 1)
 YES, NO = frozenset({"yes", "true", "1"}), frozenset({"no", "false", "0"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection): the export
+# writes such text with a leading apostrophe, which spreadsheets show as text and hide, and the
+# import takes that apostrophe off again, so a file round-trips unchanged.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text_cell(text: str) -> str:
+    """`text` as a CSV cell a spreadsheet will not run as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def from_text_cell(text: str) -> str:
+    """The text `as_text_cell` wrote (a cell typed by hand passes through)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
 _TAG_SPLIT = re.compile(r"[;|]")
 
 
@@ -56,7 +72,7 @@ class Header:
         attributes: list[tuple[int, str]] = []
         seen: set[str] = set()
         for i, raw in enumerate(cells):
-            name = raw.strip().lstrip("\ufeff").strip()
+            name = from_text_cell(raw.strip().lstrip("\ufeff").strip())
             key = name.lower()
             if not name:
                 continue
@@ -148,7 +164,7 @@ def parse_row(header: Header, number: int, cells: Sequence[str], country: str) -
     width = len(cells)
 
     def cell(index: int) -> str:
-        return cells[index].strip() if index < width else ""
+        return from_text_cell(cells[index].strip()) if index < width else ""
 
     values: dict[str, Any] = {}
     consent: dict[str, bool] = {}
