@@ -5,7 +5,7 @@ import io
 import json
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from regulars.customers import importer
 from regulars.customers import service as customers
 from regulars.customers.models import Consent, Customer, ImportJob
 from regulars.db import Database
+from regulars.kit import clock
 from regulars.kit.pagination import page_request
 from regulars.merchants.models import AuditEvent
 from tests.factories import Shop, make_customer, make_merchant
@@ -387,6 +388,63 @@ def test_api_upload_polls_to_done_and_serves_the_report(client: TestClient, db: 
     assert [(r["row"], r["outcome"]) for r in rows] == [("1", "imported"), ("2", "rejected")]
     assert rows[1]["reason"] == "phone: is not a valid phone number for its country"
     assert importer.get_job(db, shop.ctx, uuid.UUID(job["id"])).imported == 1
+
+
+def _running_job(db: Database, shop: Shop, moved_ago: timedelta) -> uuid.UUID:
+    """A job as a server leaves it when it stops mid-import: running, 1,000 rows counted."""
+    moved = clock.now() - moved_ago
+    job = ImportJob(
+        merchant_id=shop.id, filename="big.csv", status="running", total_rows=5000,
+        processed_rows=1000, imported=990, rejected=10, created_at=moved, updated_at=moved,
+    )  # fmt: skip
+
+    def add(s: Any) -> uuid.UUID:
+        s.add(job)
+        s.flush()
+        return job.id
+
+    return db.run(add)
+
+
+def test_a_job_cut_off_by_a_stopped_server_is_closed_as_failed(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)
+    job_id = _running_job(db, shop, importer.STALE_AFTER + timedelta(minutes=1))
+
+    r = client.get(f"/api/v1/customer-imports/{job_id}", headers=shop.headers)
+
+    assert r.status_code == 200, r.text
+    job = r.json()
+    assert (job["status"], job["processed_rows"], job["imported"]) == ("failed", 1000, 990)
+    assert job["error"].startswith("stopped after row 1000: the server stopped")
+    assert job["finished_at"] is not None
+    report = client.get(f"/api/v1/customer-imports/{job_id}/report.csv", headers=shop.headers)
+    assert (report.status_code, report.text) == (200, "row,outcome,customer_id,reason\r\n")
+    assert [(a["status"], a["processed_rows"]) for a in import_audits(db, shop)] == [
+        ("failed", 1000)
+    ]
+    again = client.get(f"/api/v1/customer-imports/{job_id}", headers=shop.headers).json()
+    assert again == job  # closed once: nothing changed, no second audit event
+    assert len(import_audits(db, shop)) == 1
+
+
+def import_audits(db: Database, shop: Shop) -> list[dict[str, Any]]:
+    q = select(AuditEvent.changes).where(
+        AuditEvent.merchant_id == shop.id, AuditEvent.action == "customers.imported"
+    )
+    return list(db.run(lambda s: s.scalars(q).all(), write=False))
+
+
+def test_a_job_that_moved_recently_is_still_running(client: TestClient, db: Database) -> None:
+    shop = make_merchant(db)
+    job_id = _running_job(db, shop, importer.STALE_AFTER - timedelta(minutes=1))
+
+    job = client.get(f"/api/v1/customer-imports/{job_id}", headers=shop.headers).json()
+    report = client.get(f"/api/v1/customer-imports/{job_id}/report.csv", headers=shop.headers)
+
+    assert (job["status"], job["error"], job["finished_at"]) == ("running", None, None)
+    assert report.status_code == 409
 
 
 def test_api_import_needs_manager_role(client: TestClient, db: Database) -> None:

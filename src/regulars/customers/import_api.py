@@ -51,7 +51,7 @@ def start_import(
 
 @router.get("/customer-imports/{job_id}", response_model=ImportJobOut)
 def get_import(job_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
-    return t(importer.job_by_id, job_id)
+    return importer.get_job(t.db, t.ctx, job_id)
 
 
 @router.get(
@@ -60,7 +60,7 @@ def get_import(job_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
     responses={200: {"content": {"text/csv": {}}, "description": "row,outcome,customer_id,reason"}},
 )
 def import_report(job_id: uuid.UUID, t: Tx = Depends(tx)) -> Response:
-    report = t(importer.finished_report, job_id)
+    report = importer.finished_report(t.db, t.ctx, job_id)
     return Response(
         report,
         media_type="text/csv; charset=utf-8",

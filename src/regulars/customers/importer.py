@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -43,6 +44,7 @@ BATCH_ROWS = 1000
 BATCH_ATTEMPTS = 5
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 REPORT_COLUMNS = ("row", "outcome", "customer_id", "reason")
+STALE_AFTER = timedelta(minutes=10)  # a running job with no batch written for this long was cut off
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".ods", ".numbers")
 Opener = Callable[[], AbstractContextManager[TextIO]]
 
@@ -322,25 +324,67 @@ def _set_job(session: Session, ctx: Ctx, job_id: uuid.UUID, **values: Any) -> No
     session.execute(
         update(ImportJob)
         .where(ImportJob.merchant_id == ctx.merchant_id, ImportJob.id == job_id)
-        .values(**values)
+        .values(**values, updated_at=clock.now())
     )
 
 
 def job_by_id(session: Session, ctx: Ctx, job_id: uuid.UUID) -> ImportJob:
-    """For routes (through Tx): the job of this merchant, or 404."""
+    """The job of this merchant, or 404."""
     authorize(ctx)
     return _job(session, ctx, job_id)
 
 
-def finished_report(session: Session, ctx: Ctx, job_id: uuid.UUID) -> str:
-    job = job_by_id(session, ctx, job_id)
+def get_job(db: Database, ctx: Ctx, job_id: uuid.UUID) -> ImportJob:
+    """The job as it stands; a job cut off by a stopped server is closed as failed first."""
+    job = db.run(lambda s: job_by_id(s, ctx, job_id), write=False)
+    if not _cut_off(job):
+        return job
+    if db.run(lambda s: _close_cut_off(s, ctx, job)):
+        _audit(db, ctx, job.id, job.merge, _counts(job), "failed")
+    return db.run(lambda s: _job(s, ctx, job_id), write=False)
+
+
+def finished_report(db: Database, ctx: Ctx, job_id: uuid.UUID) -> str:
+    job = get_job(db, ctx, job_id)
     if job.status == "running":
         raise Conflict("the import is still running; poll the job until it is done")
-    return job.report
+    return job.report or ",".join(REPORT_COLUMNS) + "\r\n"
 
 
-def get_job(db: Database, ctx: Ctx, job_id: uuid.UUID) -> ImportJob:
-    return db.run(lambda s: job_by_id(s, ctx, job_id), write=False)
+def _cut_off(job: ImportJob) -> bool:
+    """Running, not in this process, and no batch written for STALE_AFTER: its thread died with
+    the server that ran it (a batch takes seconds; the job writes its counts after each)."""
+    moved = job.updated_at or job.created_at
+    return job.status == "running" and job.id not in _threads and moved < clock.now() - STALE_AFTER
+
+
+def _close_cut_off(session: Session, ctx: Ctx, job: ImportJob) -> bool:
+    """Marks the job failed unless it moved since it was read (another process closing it, or a
+    late batch); True when this call closed it."""
+    moved = (
+        ImportJob.updated_at.is_(None)
+        if job.updated_at is None
+        else (ImportJob.updated_at == job.updated_at)
+    )
+    error = (
+        f"stopped after row {job.processed_rows}: the server stopped during the import; the "
+        "rows up to it are saved, import the file again with merge to finish"
+    )
+    closed = session.execute(
+        update(ImportJob)
+        .where(
+            ImportJob.merchant_id == ctx.merchant_id,
+            ImportJob.id == job.id,
+            ImportJob.status == "running",
+            moved,
+        )
+        .values(status="failed", error=error, finished_at=clock.now(), updated_at=clock.now())
+    )
+    return bool(closed.rowcount)  # type: ignore[attr-defined]
+
+
+def _counts(job: ImportJob) -> Counts:
+    return Counts(job.total_rows, job.processed_rows, job.imported, job.merged, job.rejected)
 
 
 def read_upload(fh: IO[bytes], limit: int | None = None) -> bytes:

@@ -129,6 +129,8 @@ class ImportJob(TenantMixin, Base):
     report: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Written with every batch: a running job that has not moved for a while was cut off.
+    updated_at: Mapped[datetime | None] = mapped_column(default=clock.now)
     finished_at: Mapped[datetime | None]
 
 

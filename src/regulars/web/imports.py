@@ -113,9 +113,8 @@ def job_status(
 def job_report(
     job_id: uuid.UUID, staff: Staff = Depends(current_staff), db: Database = Depends(database)
 ) -> Response:
-    job = importer.get_job(db, staff.ctx, job_id)
     return Response(
-        job.report or "",
+        importer.finished_report(db, staff.ctx, job_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{job_id}-report.csv"'},
     )
