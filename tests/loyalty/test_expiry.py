@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from regulars.checkout import service as checkout
@@ -74,3 +75,27 @@ def test_expire_command_runs_for_every_merchant(db: Database, database_url: str)
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     assert {"merchant": shop.ctx.merchant.slug, "customers": 1, "points": 12} in lines
+
+
+def test_summary_api_counts_points_expiring_within_the_days_asked(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)
+    program = Program(earn=EarnRule(points=1, per_amount=1000), expiry_months=6)
+    db.run(lambda s: loyalty.save_program(s, shop.ctx, program))
+    cust = make_customer(db, shop, phone="09 7812 34567")
+    with clock.frozen(JAN):
+        buy(db, shop, cust, "R-1", 40_000)  # 40 points, expire 2026-07-15
+    with clock.frozen(JAN + timedelta(days=60)):
+        buy(db, shop, cust, "R-2", 25_000)  # 25 points, expire 2026-09-16
+    url = f"/api/v1/customers/{cust.id}/loyalty"
+
+    with clock.frozen(datetime(2026, 6, 20, tzinfo=UTC)):
+        default = client.get(url, headers=shop.headers).json()
+        ninety = client.get(url, params={"expiring_days": 90}, headers=shop.headers).json()
+        bad = client.get(url, params={"expiring_days": 0}, headers=shop.headers)
+
+    assert (default["expiring_soon"], default["expiring_days"]) == (40, 30)
+    assert (ninety["expiring_soon"], ninety["expiring_days"]) == (65, 90)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "expiring_days"

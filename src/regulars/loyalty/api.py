@@ -63,8 +63,14 @@ def adjust(customer_id: uuid.UUID, body: AdjustmentCreate, t: Tx = Depends(tx)) 
 
 
 @router.get("/customers/{customer_id}/loyalty", response_model=LoyaltySummary)
-def loyalty_summary(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
-    return t(service.summary, customer_id)
+def loyalty_summary(
+    customer_id: uuid.UUID,
+    expiring_days: int = Query(
+        service.EXPIRING_DAYS, ge=1, le=3650, description="`expiring_soon` counts this many days"
+    ),
+    t: Tx = Depends(tx),
+) -> object:
+    return t(service.summary, customer_id, expiring_days)
 
 
 @router.get("/rewards", response_model=list[RewardOut])

@@ -289,8 +289,11 @@ def account_of(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> LoyaltyAcc
     return session.get(LoyaltyAccount, (ctx.merchant_id, customer_id), populate_existing=True)
 
 
-def summary(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any]:
-    """What the till and the portal show: balance, tier progress, stamps, open vouchers."""
+def summary(
+    session: Session, ctx: Ctx, customer_id: uuid.UUID, expiring_days: int = EXPIRING_DAYS
+) -> dict[str, Any]:
+    """What the till and the portal show: balance, points expiring within `expiring_days`, tier
+    progress, stamps, open vouchers."""
     customer = customers.get_customer(session, ctx, customer_id)
     _version, program, _at = current_program(session, ctx)
     account = account_of(session, ctx, customer.id)
@@ -299,8 +302,8 @@ def summary(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any
         "currency": ctx.merchant.currency,
         "balance": account.balance if account else 0,
         "lifetime_earned": account.lifetime_earned if account else 0,
-        "expiring_soon": ledger.expiring_within(session, ctx, customer.id, EXPIRING_DAYS),
-        "expiring_days": EXPIRING_DAYS,
+        "expiring_soon": ledger.expiring_within(session, ctx, customer.id, expiring_days),
+        "expiring_days": expiring_days,
         "tier": account_tier_out(program, account),
         "stamps": stamps_of(session, ctx, customer.id, program),
         "vouchers": rewards.open_vouchers(session, ctx, customer.id),
