@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from regulars import __version__
 from regulars.checkout import api as checkout_api
 from regulars.customers.api import router as customers_router
 from regulars.customers.import_api import router as customer_imports_router
+from regulars.daily import DailyJobs
 from regulars.db import Database
 from regulars.kit import problems
 from regulars.kit.accesslog import AccessLog
@@ -41,16 +42,30 @@ NO_TELEMETRY = (
 STATIC = Path(__file__).parent / "web" / "static"
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    with app.state.db.serving():
-        yield
+def _lifespan(daily_jobs: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with app.state.db.serving():
+            jobs = DailyJobs(app.state.db) if daily_jobs else None
+            if jobs is not None:
+                jobs.start()
+            try:
+                yield
+            finally:
+                if jobs is not None:
+                    jobs.stop()
+
+    return lifespan
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, *, daily_jobs: bool = False
+) -> FastAPI:
+    """The app; with `daily_jobs` (as `regulars serve` runs it) the daily jobs tick while it
+    serves (regulars/daily.py)."""
     settings = settings or Settings.from_env()
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=_lifespan(daily_jobs),
         title="Regulars API",
         version=__version__,
         description="Customer loyalty and retention for small businesses. "

@@ -181,14 +181,12 @@ def expire(
     merchant: str = typer.Option(None, help="Merchant slug (default: every merchant)"),
 ) -> None:
     """Expire points that are due (oldest first); safe to run again, it expires nothing twice."""
-    from regulars.loyalty import service as loyalty
-
-    settings = _settings()
-    db = _database(settings)
     from regulars.kit import idempotency
+    from regulars.loyalty import tasks
 
+    db = _database(_settings())
     for ctx in _each_merchant(db, merchant):
-        done = db.run(lambda s, ctx=ctx: loyalty.expire_all(s, ctx))
+        done = tasks.expire_points(db, ctx)
         typer.echo(json.dumps({"merchant": ctx.merchant.slug, **done}))
     purged = db.run(idempotency.purge)
     typer.echo(json.dumps({"idempotency_keys_purged": purged}))
@@ -199,13 +197,23 @@ def recompute_tiers(
     merchant: str = typer.Option(None, help="Merchant slug (default: every merchant)"),
 ) -> None:
     """The daily tier job: rolling windows move, downgrades happen after the grace period."""
-    from regulars.checkout import tiers
+    from regulars.checkout import tasks
 
-    settings = _settings()
-    db = _database(settings)
+    db = _database(_settings())
     for ctx in _each_merchant(db, merchant):
-        changed = db.run(lambda s, ctx=ctx: tiers.recompute_tiers(s, ctx))
-        typer.echo(json.dumps({"merchant": ctx.merchant.slug, "tier_changes": changed}))
+        done = tasks.recompute_tiers(db, ctx)
+        typer.echo(json.dumps({"merchant": ctx.merchant.slug, **done}))
+
+
+@app.command()
+def daily() -> None:
+    """Run the daily jobs that are due and not yet run today (each merchant's own day); what
+    `regulars serve` does every minute unless REGULARS_DAILY_JOBS=off. Prints a line per run."""
+    from regulars import daily as daily_jobs
+
+    db = _database(_settings())
+    for done in daily_jobs.run_due(db):
+        typer.echo(json.dumps(done))
 
 
 def main() -> None:

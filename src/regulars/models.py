@@ -13,7 +13,14 @@ from regulars.loyalty.models import (
     TierChange,
     Voucher,
 )
-from regulars.merchants.models import ApiKey, AuditEvent, Merchant, StaffUser, Store
+from regulars.merchants.models import (
+    ApiKey,
+    AuditEvent,
+    Merchant,
+    ScheduledRun,
+    StaffUser,
+    Store,
+)
 
 metadata = Base.metadata
 
@@ -34,6 +41,7 @@ __all__ = [
     "PurchaseLine",
     "Refund",
     "Reward",
+    "ScheduledRun",
     "StaffUser",
     "StampProgress",
     "Store",

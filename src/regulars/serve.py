@@ -34,8 +34,10 @@ def create_served_app() -> Any:
     (SQLite p99 at one connection 25-32 ms; with it 2.5-3.4 ms). Only here: tests start hundreds
     of apps, and a full collection before each doubled the suite's time."""
     from regulars.app import create_app
+    from regulars.settings import Settings
 
-    app = create_app()
+    settings = Settings.from_env()
+    app = create_app(settings, daily_jobs=settings.daily_jobs)
     gc.collect()
     gc.freeze()
     return app

@@ -14,6 +14,8 @@ class Settings:
     secret_key: str
     var_dir: Path
     log_level: str = "INFO"
+    # `regulars serve` runs the daily jobs itself (regulars/daily.py) unless this is off.
+    daily_jobs: bool = True
     # Portal one-time codes: how long they live and how many tries each phone gets.
     otp_ttl_seconds: int = 300
     otp_max_per_hour: int = 5
@@ -29,6 +31,8 @@ class Settings:
             secret_key=secret,
             var_dir=var_dir,
             log_level=env.get("REGULARS_LOG_LEVEL", "INFO").upper(),
+            daily_jobs=env.get("REGULARS_DAILY_JOBS", "on").strip().lower()
+            not in ("off", "0", "false", "no"),
         )
 
 

@@ -47,13 +47,16 @@ def retier(
     return loyalty.account_tier_out(program, account)
 
 
+def recompute_one(session: Session, ctx: Ctx, program: Program, customer_id: uuid.UUID) -> bool:
+    """One customer's tier by today's window; True when it changed."""
+    account = ledger.lock_account(session, ctx, customer_id)
+    before = account.tier_code
+    after = retier(session, ctx, program, customer_id, "daily recompute", account)
+    return bool(after["code"] != before)
+
+
 def recompute_tiers(session: Session, ctx: Ctx) -> int:
-    """The daily `tiers.recompute` job: windows roll, so spend falls without any sale."""
+    """The daily `tiers.recompute` job in one transaction (checkout/tasks.py runs it one
+    customer per transaction)."""
     _version, program, _at = loyalty.current_program(session, ctx)
-    changed = 0
-    for customer_id in loyalty.accounts(session, ctx):
-        before = loyalty.account_of(session, ctx, customer_id)
-        tier_before = before.tier_code if before else None
-        after = retier(session, ctx, program, customer_id, "daily recompute")
-        changed += after["code"] != tier_before
-    return changed
+    return sum(recompute_one(session, ctx, program, c) for c in loyalty.accounts(session, ctx))

@@ -89,10 +89,12 @@ def claim(session: Session, merchant_id: uuid.UUID) -> None:
     raise Replay(row.status_code, row.response)
 
 
-def purge(session: Session) -> int:
-    cutoff = clock.now() - KEEP
-    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+def purge(session: Session, merchant_id: uuid.UUID | None = None) -> int:
+    """Deletes keys older than KEEP (of one merchant, or of all)."""
+    q = delete(IdempotencyKey).where(IdempotencyKey.created_at < clock.now() - KEEP)
+    if merchant_id is not None:
+        q = q.where(IdempotencyKey.merchant_id == merchant_id)
+    return int(session.execute(q).rowcount)  # type: ignore[attr-defined]
 
 
 class IdempotencyMiddleware:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -105,4 +105,22 @@ class AuditEvent(TenantMixin, Base):
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-__all__ = ["ApiKey", "AuditEvent", "Merchant", "Role", "StaffUser", "Store"]
+class ScheduledRun(TenantMixin, Base):
+    """One daily job's run for one merchant's local day (`regulars/daily.py`). The row is the
+    claim: however many server processes run the schedule, each (merchant, job, day) is taken
+    by one of them; `finished_at` stays empty until the job is done."""
+
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (
+        ForeignKeyConstraint(["merchant_id"], ["merchants.id"]),
+        UniqueConstraint("merchant_id", "job", "run_date"),
+    )
+
+    job: Mapped[str] = mapped_column(String(40))
+    run_date: Mapped[date]
+    started_at: Mapped[datetime] = mapped_column(default=clock.now)
+    finished_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+__all__ = ["ApiKey", "AuditEvent", "Merchant", "Role", "ScheduledRun", "StaffUser", "Store"]
