@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck check migrate demo bench check-python
+.PHONY: run test lint typecheck check migrate demo bench screenshots check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -35,6 +35,9 @@ test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 check: lint typecheck test
+
+screenshots: $(VENV)/.test-installed  # the README's pictures, from the browser tests
+	REGULARS_SCREENSHOTS=docs $(BIN)/python -m pytest -m browser -k sqlite $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests bench
