@@ -47,4 +47,4 @@ typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
 bench: $(VENV)/.test-installed
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in bench/*.py; do [ $$f = bench/ab.py ] && continue; echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from regulars.db import SQLITE_AUTOCHECKPOINT, Database, HotSession
+from regulars.db import SQLITE_AUTOCHECKPOINT, Database, HotSession, JobsStopped
 from regulars.kit import clock
 from regulars.kit.ids import new_id
 from regulars.kit.sql import Prebuilt
@@ -281,3 +282,49 @@ def test_hot_reads_that_arrive_together_share_a_snapshot_and_fail_alone(db: Data
     assert rows > 0 and [r if isinstance(r, int) else str(r) for r in results] == expected
     if db.is_sqlite:
         assert len(begins) == 1  # one snapshot for the five
+
+
+def test_a_background_write_while_serving_joins_the_loops_writer_queue(db: Database) -> None:
+    """SQLite: a thread's write runs on the event loop, in the till's groups, so the loop never
+    waits on a write lock held by a thread; elsewhere it runs on the thread itself."""
+    shop = make_merchant(db)
+    mid = shop.ctx.merchant_id
+    ran_on: list[int] = []
+
+    def job_write(session: Session) -> str:
+        ran_on.append(threading.get_ident())
+        session.add(_audit(mid, "job"))
+        return "written"
+
+    async def serve() -> tuple[int, int, str]:
+        loop_thread = threading.get_ident()
+        with db.serving():
+            worker: list[int] = []
+
+            def from_thread() -> str:
+                worker.append(threading.get_ident())
+                return db.run_job(job_write)
+
+            result = await asyncio.to_thread(from_thread)
+        return loop_thread, worker[0], result
+
+    loop_thread, worker_thread, result = asyncio.run(serve())
+
+    assert result == "written"
+    assert _actions(db, mid) == ["job"]
+    assert ran_on == [loop_thread if db.is_sqlite else worker_thread]
+
+
+def test_background_jobs_stop_before_their_next_transaction(db: Database) -> None:
+    shop = make_merchant(db)
+    mid = shop.ctx.merchant_id
+
+    async def serve() -> None:
+        with db.serving():
+            await asyncio.to_thread(db.run_job, lambda s: s.add(_audit(mid, "before")))
+            db.stop_jobs()
+            with pytest.raises(JobsStopped):
+                await asyncio.to_thread(db.run_job, lambda s: s.add(_audit(mid, "after")))
+
+    asyncio.run(serve())
+    assert _actions(db, mid) == ["before"]

@@ -53,7 +53,7 @@ def _lifespan(daily_jobs: bool) -> Callable[[FastAPI], AbstractAsyncContextManag
                 yield
             finally:
                 if jobs is not None:
-                    jobs.stop()
+                    await jobs.close()
 
     return lifespan
 

@@ -15,6 +15,7 @@ off, for a deployment that runs `regulars daily` from its own scheduler instead)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import uuid
@@ -28,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from regulars.checkout import tasks as checkout_tasks
-from regulars.db import Database
+from regulars.db import Database, JobsStopped
 from regulars.kit import clock, idempotency
 from regulars.kit.context import SYSTEM, Ctx
 from regulars.kit.ids import new_id
@@ -45,7 +46,7 @@ TICK_SECONDS = 60.0
 
 
 def _purge_idempotency_keys(db: Database, ctx: Ctx) -> dict[str, int]:
-    return {"keys_purged": db.run(lambda s: idempotency.purge(s, ctx.merchant_id))}
+    return {"keys_purged": db.run_job(partial(idempotency.purge, merchant_id=ctx.merchant_id))}
 
 
 JOBS: dict[str, Callable[[Database, Ctx], dict[str, int]]] = {
@@ -96,11 +97,11 @@ def run_due(db: Database) -> list[dict[str, Any]]:
         ctx = Ctx(merchant, SYSTEM)
         day = due_date(clock.now(), merchant.timezone)
         for name, job in JOBS.items():
-            run_id = db.run(partial(_claim, ctx=ctx, job=name, day=day))
+            run_id = db.run_job(partial(_claim, ctx=ctx, job=name, day=day))
             if run_id is None:
                 continue
             result = job(db, ctx)
-            db.run(partial(_finish, ctx=ctx, run_id=run_id, result=result))
+            db.run_job(partial(_finish, ctx=ctx, run_id=run_id, result=result))
             done = {"merchant": merchant.slug, "job": name, "run_date": day.isoformat(), **result}
             log.info("daily job done", extra=done)
             ran.append(done)
@@ -124,10 +125,15 @@ class DailyJobs(threading.Thread):
         while not self.stopping.is_set():
             try:
                 run_due(self.db)
+            except JobsStopped:
+                return
             except Exception:  # the next tick tries again; an unfinished run is reclaimed
                 log.warning("daily jobs failed", exc_info=True)
             self.stopping.wait(self.every)
 
-    def stop(self) -> None:
+    async def close(self) -> None:
+        """From the server's shutdown, on its loop: the job in hand stops before its next
+        transaction (which may be waiting for this loop, so the loop is not blocked)."""
         self.stopping.set()
-        self.join(timeout=10)
+        self.db.stop_jobs()
+        await asyncio.to_thread(self.join, 30)

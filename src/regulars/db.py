@@ -34,7 +34,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
@@ -205,6 +205,10 @@ class HotSession:
             orm.close()
 
 
+class JobsStopped(Exception):
+    """The server is stopping; a background job gives up before its next transaction."""
+
+
 @dataclass(frozen=True)
 class _Waiting:
     fn: Callable[[Session], Any]
@@ -240,6 +244,8 @@ class Database:
             WeakKeyDictionary()
         )
         self._last_group = {True: 0, False: 0}  # size of the last group of each kind
+        self._serving_loop: asyncio.AbstractEventLoop | None = None  # set by `serving`
+        self._jobs_stopping = threading.Event()  # `stop_jobs`: background jobs give up
         self._binds = {True: writer, False: reader}  # by `write`
         self._sessions = {
             write: sessionmaker(bind, expire_on_commit=False) for write, bind in self._binds.items()
@@ -373,12 +379,39 @@ class Database:
                 transaction.commit()
         return outcomes  # a read's transaction is rolled back as the connection closes
 
+    def run_job(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
+        """A transaction for a background thread of the serving process (the daily jobs).
+
+        On SQLite a write joins the event loop's writer queue, the till's groups (`run_hot`):
+        a thread that took the write lock itself would make the loop, the till's one writer,
+        wait in SQLite's busy handler, and one that writes back to back can keep it waiting for
+        a second or more (measured: a job over 8,900 accounts, p99 of sales 1 s). Anywhere
+        else (PostgreSQL, the CLI, a read) this is `run`."""
+        if self._jobs_stopping.is_set():
+            raise JobsStopped("the server is stopping")
+        loop = self._serving_loop
+        if not (write and self.is_sqlite and loop is not None and loop.is_running()):
+            return self.run(fn, write=write)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # not on a loop's thread: hand it over and wait
+            return asyncio.run_coroutine_threadsafe(self.run_hot(fn), loop).result()
+        raise RuntimeError("run_job is for threads; on the event loop, await run_hot")
+
+    def stop_jobs(self) -> None:
+        """From now on `run_job` raises JobsStopped: a job stops between two transactions."""
+        self._jobs_stopping.set()
+
     @contextmanager
     def serving(self) -> Iterator[None]:
-        """While the server runs: on SQLite, checkpoints move to a `Checkpointer` thread."""
+        """While the server runs: on SQLite, checkpoints move to a `Checkpointer` thread, and
+        background writes go through the event loop (`run_job`)."""
+        self._jobs_stopping.clear()
         if not self.is_sqlite:
             yield
             return
+        with suppress(RuntimeError):  # called from the server's lifespan, on its loop
+            self._serving_loop = asyncio.get_running_loop()
         self._wal["autocheckpoint"] = 0
         self.engine.dispose()  # connections made from now on leave checkpoints to the thread
         self.checkpointer = Checkpointer(self.engine)
@@ -386,6 +419,7 @@ class Database:
         try:
             yield
         finally:
+            self._serving_loop = None
             self.checkpointer.stop()
             self.checkpointer = None
             self._wal["autocheckpoint"] = SQLITE_AUTOCHECKPOINT

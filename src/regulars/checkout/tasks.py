@@ -16,7 +16,7 @@ def recompute_tiers(db: Database, ctx: Ctx) -> dict[str, int]:
     customers = db.run(lambda s: loyalty.accounts(s, ctx), write=False)
     changed = 0
     for customer_id in customers:
-        changed += db.run(
+        changed += db.run_job(
             partial(tiers.recompute_one, ctx=ctx, program=program, customer_id=customer_id)
         )
     return {"customers": len(customers), "tier_changes": changed}

@@ -18,7 +18,7 @@ def expire_points(db: Database, ctx: Ctx) -> dict[str, int]:
     due = db.run(lambda s: ledger.customers_with_due_points(s, ctx, clock.now()), write=False)
     points = customers = 0
     for customer_id in due:
-        expired = db.run(partial(ledger.expire_customer, ctx=ctx, customer_id=customer_id))
+        expired = db.run_job(partial(ledger.expire_customer, ctx=ctx, customer_id=customer_id))
         points += expired
         customers += expired > 0
     return {"customers": customers, "points": points}
