@@ -58,7 +58,12 @@ POOL_SIZE = 10  # PostgreSQL connections kept open per process
 # of ~8 at 8 clients and ~15 at 32, 12-18% more commits/s than running each group at once).
 GROUP_TURNS = 8
 SQLITE_AUTOCHECKPOINT = 1000  # pages; SQLite's default, for every process but the server
-WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes the WAL file is cut back to after a checkpoint
+# Bytes the WAL file is cut back to when it starts over. Under a steady till load the WAL never
+# starts over (the checkpointer never quite catches up), so it grows (~400 MB in 8 s at full
+# speed) and starts over in the next pause; cut back to 64 MB, the next burst had to grow the
+# file again and paid for it: p99 at 8 connections 7.7 -> 47 ms, stalls of ~140 ms
+# (docs/decisions.md). Kept up to 1 GiB, the file is reused instead.
+WAL_SIZE_LIMIT = 1024 * 1024 * 1024
 
 
 def make_engine(url: str, wal: dict[str, int] | None = None, **kwargs: Any) -> Engine:
