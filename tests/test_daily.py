@@ -212,3 +212,22 @@ def test_regulars_daily_runs_what_is_due_once(db: Database, database_url: str) -
     ).items()
     assert second.stdout == ""
     assert expire_entries(db, shop) == [-40]
+
+
+def test_a_failing_job_is_left_for_later_and_the_others_still_run(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop, _cust = shop_with_points_due(db)
+
+    def broken(_db: Database, _ctx: Any) -> dict[str, int]:
+        raise RuntimeError("the job broke")
+
+    monkeypatch.setitem(daily.JOBS, "tiers.recompute", broken)
+    now = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+    with clock.frozen(now):
+        ran = daily.run_due(db)
+
+    assert sorted(r["job"] for r in ran) == ["idempotency.purge", "points.expire"]
+    assert expire_entries(db, shop) == [-40]
+    day = daily.due_date(now, shop.ctx.merchant.timezone)
+    assert ("tiers.recompute", day, False) in runs(db, shop)  # taken again after an hour

@@ -100,7 +100,14 @@ def run_due(db: Database) -> list[dict[str, Any]]:
             run_id = db.run_job(partial(_claim, ctx=ctx, job=name, day=day))
             if run_id is None:
                 continue
-            result = job(db, ctx)
+            try:
+                result = job(db, ctx)
+            except JobsStopped:
+                raise
+            except Exception:  # left unfinished: taken again after RECLAIM_AFTER
+                log.warning("daily job failed", extra={"job": name, "merchant": merchant.slug},
+                            exc_info=True)  # fmt: skip
+                continue
             db.run_job(partial(_finish, ctx=ctx, run_id=run_id, result=result))
             done = {"merchant": merchant.slug, "job": name, "run_date": day.isoformat(), **result}
             log.info("daily job done", extra=done)
