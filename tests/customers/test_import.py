@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from regulars.cli import app as cli_app
-from regulars.customers import importer
+from regulars.customers import import_jobs, importer
 from regulars.customers import service as customers
 from regulars.customers.models import Consent, Customer, ImportJob
 from regulars.db import Database
@@ -387,7 +387,7 @@ def test_api_upload_polls_to_done_and_serves_the_report(client: TestClient, db: 
     rows = read_report(report.text)
     assert [(r["row"], r["outcome"]) for r in rows] == [("1", "imported"), ("2", "rejected")]
     assert rows[1]["reason"] == "phone: is not a valid phone number for its country"
-    assert importer.get_job(db, shop.ctx, uuid.UUID(job["id"])).imported == 1
+    assert import_jobs.get_job(db, shop.ctx, uuid.UUID(job["id"])).imported == 1
 
 
 def _running_job(db: Database, shop: Shop, moved_ago: timedelta) -> uuid.UUID:
@@ -410,7 +410,7 @@ def test_a_job_cut_off_by_a_stopped_server_is_closed_as_failed(
     client: TestClient, db: Database
 ) -> None:
     shop = make_merchant(db)
-    job_id = _running_job(db, shop, importer.STALE_AFTER + timedelta(minutes=1))
+    job_id = _running_job(db, shop, import_jobs.STALE_AFTER + timedelta(minutes=1))
 
     r = client.get(f"/api/v1/customer-imports/{job_id}", headers=shop.headers)
 
@@ -438,7 +438,7 @@ def import_audits(db: Database, shop: Shop) -> list[dict[str, Any]]:
 
 def test_a_job_that_moved_recently_is_still_running(client: TestClient, db: Database) -> None:
     shop = make_merchant(db)
-    job_id = _running_job(db, shop, importer.STALE_AFTER - timedelta(minutes=1))
+    job_id = _running_job(db, shop, import_jobs.STALE_AFTER - timedelta(minutes=1))
 
     job = client.get(f"/api/v1/customer-imports/{job_id}", headers=shop.headers).json()
     report = client.get(f"/api/v1/customer-imports/{job_id}/report.csv", headers=shop.headers)
@@ -466,7 +466,7 @@ def test_another_merchants_import_is_404(client: TestClient, db: Database) -> No
         assert other.status_code == 404
         assert "Secret" not in other.text
     with pytest.raises(Exception) as exc:
-        importer.get_job(db, a.ctx, uuid.UUID(job["id"]))
+        import_jobs.get_job(db, a.ctx, uuid.UUID(job["id"]))
     assert getattr(exc.value, "status", None) == 404
 
 
@@ -495,7 +495,7 @@ def test_api_upload_over_the_cap_is_413(
     client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shop = make_merchant(db)
-    monkeypatch.setattr(importer, "MAX_UPLOAD_BYTES", 64)
+    monkeypatch.setattr(import_jobs, "MAX_UPLOAD_BYTES", 64)
     r = upload(client, shop.headers, b"name\n" + b"Aye Aye Aye\n" * 10)
     assert r.status_code == 413
     assert r.headers["content-type"] == "application/problem+json"

@@ -7,7 +7,7 @@ import uuid
 
 from fastapi.testclient import TestClient
 
-from regulars.customers import importer
+from regulars.customers import import_jobs
 from regulars.db import Database
 from tests.factories import make_merchant
 from tests.web.conftest import csrf_of, sign_in
@@ -35,7 +35,7 @@ def test_upload_shows_progress_then_counts_and_report(client: TestClient, db: Da
     match = re.fullmatch(r"/customers/import/([0-9a-f-]{36})", location)
     assert match
     job_id = uuid.UUID(match.group(1))
-    importer.wait(job_id, timeout=30)
+    import_jobs.wait(job_id, timeout=30)
 
     status = client.get(f"{location}/status").json()
     assert status == {
@@ -78,8 +78,8 @@ def test_unreadable_file_is_refused_on_the_form(client: TestClient, db: Database
 
 def test_another_merchants_import_job_is_a_404(client: TestClient, db: Database) -> None:
     mine, theirs = make_merchant(db, name="Mine"), make_merchant(db, name="Theirs")
-    job_id = importer.start_job(db, theirs.ctx, "theirs.csv", CSV.encode(), False)
-    importer.wait(job_id, timeout=30)
+    job_id = import_jobs.start_job(db, theirs.ctx, "theirs.csv", CSV.encode(), False)
+    import_jobs.wait(job_id, timeout=30)
     sign_in(client, mine)
     assert client.get(f"/customers/import/{job_id}").status_code == 404
     assert client.get(f"/customers/import/{job_id}/report.csv").status_code == 404

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
-from regulars.customers import importer
+from regulars.customers import import_jobs, importer
 from regulars.kit.problems import MEDIA_TYPE, Problem
 from regulars.kit.schemas import Schema
 from regulars.merchants.auth import Tx, tx
@@ -44,14 +44,14 @@ def start_import(
     t: Tx = Depends(tx),
 ) -> object:
     importer.authorize(t.ctx)
-    data = importer.read_upload(file.file)
-    job_id = importer.start_job(t.db, t.ctx, file.filename or "upload.csv", data, merge)
-    return importer.get_job(t.db, t.ctx, job_id)
+    data = import_jobs.read_upload(file.file)
+    job_id = import_jobs.start_job(t.db, t.ctx, file.filename or "upload.csv", data, merge)
+    return import_jobs.get_job(t.db, t.ctx, job_id)
 
 
 @router.get("/customer-imports/{job_id}", response_model=ImportJobOut)
 def get_import(job_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
-    return importer.get_job(t.db, t.ctx, job_id)
+    return import_jobs.get_job(t.db, t.ctx, job_id)
 
 
 @router.get(
@@ -60,7 +60,7 @@ def get_import(job_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
     responses={200: {"content": {"text/csv": {}}, "description": "row,outcome,customer_id,reason"}},
 )
 def import_report(job_id: uuid.UUID, t: Tx = Depends(tx)) -> Response:
-    report = importer.finished_report(t.db, t.ctx, job_id)
+    report = import_jobs.finished_report(t.db, t.ctx, job_id)
     return Response(
         report,
         media_type="text/csv; charset=utf-8",

@@ -9,20 +9,17 @@ it stopped. Every row ends as imported, merged or rejected; the report lists eac
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from sqlalchemy import select, text, update
+from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,23 +31,16 @@ from regulars.customers.models import ImportJob
 from regulars.db import Database
 from regulars.kit import clock
 from regulars.kit.context import Ctx
-from regulars.kit.errors import Conflict, InvalidField, NotFound, ProblemError
+from regulars.kit.errors import InvalidField
 from regulars.merchants import service as merchants
 
-__all__ = ["export_csv", "get_job", "import_file_cli", "iter_export", "start_job"]
+__all__ = ["export_csv", "import_file_cli", "iter_export"]
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 1000
 BATCH_ATTEMPTS = 5
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 REPORT_COLUMNS = ("row", "outcome", "customer_id", "reason")
-STALE_AFTER = timedelta(minutes=10)  # a running job with no batch written for this long was cut off
-SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".ods", ".numbers")
 Opener = Callable[[], AbstractContextManager[TextIO]]
-
-
-class UploadTooLarge(ProblemError):
-    status, slug, title = 413, "payload-too-large", "Upload too large"
 
 
 @dataclass
@@ -156,7 +146,7 @@ def _save_batch(
         if job_id is not None:
             after = Counts(**asdict(counts))
             after.add(outcomes)
-            _set_job(session, ctx, job_id, **asdict(after))
+            set_job(session, ctx, job_id, **asdict(after))
         return outcomes
 
     for attempt in range(1, BATCH_ATTEMPTS + 1):
@@ -175,7 +165,7 @@ def _save_batch(
     raise AssertionError("unreachable")
 
 
-def _run(
+def run_file(
     db: Database,
     ctx: Ctx,
     open_text: Opener,
@@ -215,7 +205,7 @@ def _refresh_statistics(db: Database, incoming: int) -> None:
         db.run(lambda s: s.execute(text("ANALYZE customers, customer_consents")))
 
 
-def _failure(exc: Exception, counts: Counts) -> str:
+def failure_text(exc: Exception, counts: Counts) -> str:
     if isinstance(exc, InvalidField):
         return exc.detail
     if isinstance(exc, (UnicodeDecodeError, csv.Error)):
@@ -226,7 +216,7 @@ def _failure(exc: Exception, counts: Counts) -> str:
     return f"stopped after row {done} ({type(exc).__name__}); the rows up to it are saved"
 
 
-def _audit(
+def audit_import(
     db: Database, ctx: Ctx, job_id: uuid.UUID | None, merge: bool, counts: Counts, status: str
 ) -> None:
     changes: dict[str, Any] = {**asdict(counts), "merge": merge, "status": status}
@@ -275,14 +265,14 @@ def import_file_cli(
     with report, progress:
         task = progress.add_task("importing rows", total=counts.total_rows)
         try:
-            _run(
+            run_file(
                 db, ctx, open_text, merge, report, counts,
                 on_batch=lambda c: progress.update(task, completed=c.processed_rows),
             )  # fmt: skip
         except Exception as exc:
-            status, error = "failed", _failure(exc, counts)
+            status, error = "failed", failure_text(exc, counts)
         rejections = [] if report_path is not None else _first_rejections(report)
-    _audit(db, ctx, None, merge, counts, status)
+    audit_import(db, ctx, None, merge, counts, status)
     seconds = time.perf_counter() - started
     summary: dict[str, Any] = {"status": status, **asdict(counts), "merge": merge}
     summary["seconds"] = round(seconds, 3)
@@ -306,161 +296,9 @@ def _first_rejections(report: IO[str], limit: int = 100) -> list[dict[str, Any]]
     return found
 
 
-# --- web jobs ------------------------------------------------------------------------------
-
-_threads: dict[uuid.UUID, threading.Thread] = {}
-
-
-def _job(session: Session, ctx: Ctx, job_id: uuid.UUID) -> ImportJob:
-    job = session.scalar(
-        select(ImportJob).where(ImportJob.merchant_id == ctx.merchant_id, ImportJob.id == job_id)
-    )
-    if job is None:
-        raise NotFound("import not found")
-    return job
-
-
-def _set_job(session: Session, ctx: Ctx, job_id: uuid.UUID, **values: Any) -> None:
+def set_job(session: Session, ctx: Ctx, job_id: uuid.UUID, **values: Any) -> None:
     session.execute(
         update(ImportJob)
         .where(ImportJob.merchant_id == ctx.merchant_id, ImportJob.id == job_id)
         .values(**values, updated_at=clock.now())
     )
-
-
-def job_by_id(session: Session, ctx: Ctx, job_id: uuid.UUID) -> ImportJob:
-    """The job of this merchant, or 404."""
-    authorize(ctx)
-    return _job(session, ctx, job_id)
-
-
-def get_job(db: Database, ctx: Ctx, job_id: uuid.UUID) -> ImportJob:
-    """The job as it stands; a job cut off by a stopped server is closed as failed first."""
-    job = db.run(lambda s: job_by_id(s, ctx, job_id), write=False)
-    if not _cut_off(job):
-        return job
-    if db.run(lambda s: _close_cut_off(s, ctx, job)):
-        _audit(db, ctx, job.id, job.merge, _counts(job), "failed")
-    return db.run(lambda s: _job(s, ctx, job_id), write=False)
-
-
-def finished_report(db: Database, ctx: Ctx, job_id: uuid.UUID) -> str:
-    job = get_job(db, ctx, job_id)
-    if job.status == "running":
-        raise Conflict("the import is still running; poll the job until it is done")
-    return job.report or ",".join(REPORT_COLUMNS) + "\r\n"
-
-
-def _cut_off(job: ImportJob) -> bool:
-    """Running, not in this process, and no batch written for STALE_AFTER: its thread died with
-    the server that ran it (a batch takes seconds; the job writes its counts after each)."""
-    moved = job.updated_at or job.created_at
-    return job.status == "running" and job.id not in _threads and moved < clock.now() - STALE_AFTER
-
-
-def _close_cut_off(session: Session, ctx: Ctx, job: ImportJob) -> bool:
-    """Marks the job failed unless it moved since it was read (another process closing it, or a
-    late batch); True when this call closed it."""
-    moved = (
-        ImportJob.updated_at.is_(None)
-        if job.updated_at is None
-        else (ImportJob.updated_at == job.updated_at)
-    )
-    error = (
-        f"stopped after row {job.processed_rows}: the server stopped during the import; the "
-        "rows up to it are saved, import the file again with merge to finish"
-    )
-    closed = session.execute(
-        update(ImportJob)
-        .where(
-            ImportJob.merchant_id == ctx.merchant_id,
-            ImportJob.id == job.id,
-            ImportJob.status == "running",
-            moved,
-        )
-        .values(status="failed", error=error, finished_at=clock.now(), updated_at=clock.now())
-    )
-    return bool(closed.rowcount)  # type: ignore[attr-defined]
-
-
-def _counts(job: ImportJob) -> Counts:
-    return Counts(job.total_rows, job.processed_rows, job.imported, job.merged, job.rejected)
-
-
-def read_upload(fh: IO[bytes], limit: int | None = None) -> bytes:
-    limit = limit or MAX_UPLOAD_BYTES
-    data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise UploadTooLarge(f"file: larger than {limit // (1024 * 1024)} MB; split it")
-    return data
-
-
-def _bytes_opener(data: bytes) -> Opener:
-    def open_text() -> AbstractContextManager[TextIO]:
-        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-
-    return open_text
-
-
-def start_job(db: Database, ctx: Ctx, filename: str, data: bytes, merge: bool) -> uuid.UUID:
-    """Checks the file now (422 naming `file`), then imports in a background thread."""
-    authorize(ctx)
-    if filename.lower().endswith(SPREADSHEET_SUFFIXES):
-        raise InvalidField("file", "is a spreadsheet; save it as CSV (UTF-8) first")
-    if not data.strip():
-        raise InvalidField("file", "is empty")
-    if b"\x00" in data:
-        raise InvalidField("file", "is not a CSV text file")
-    open_text = _bytes_opener(data)
-    total = scan(open_text)
-
-    def create(session: Session) -> uuid.UUID:
-        job = ImportJob(
-            merchant_id=ctx.merchant_id,
-            filename=filename[-255:] or "upload.csv",
-            merge=merge,
-            total_rows=total,
-            status="running",
-        )
-        session.add(job)
-        session.flush()
-        return job.id
-
-    job_id = db.run(create)
-    thread = threading.Thread(
-        target=_run_job, args=(db, ctx, job_id, open_text, merge, total), daemon=True
-    )
-    _threads[job_id] = thread
-    thread.start()
-    return job_id
-
-
-def _run_job(
-    db: Database, ctx: Ctx, job_id: uuid.UUID, open_text: Opener, merge: bool, total: int
-) -> None:
-    counts = Counts(total_rows=total)
-    status, error = "done", None
-    with tempfile.SpooledTemporaryFile(1 << 20, "w+", encoding="utf-8", newline="") as report:
-        try:
-            _run(db, ctx, open_text, merge, report, counts, job_id)
-        except Exception as exc:
-            status, error = "failed", _failure(exc, counts)
-        report.seek(0)
-        text = report.read()
-    try:
-        db.run(
-            lambda s: _set_job(
-                s, ctx, job_id, status=status, error=error, report=text,
-                finished_at=clock.now(), **asdict(counts),
-            )
-        )  # fmt: skip
-        _audit(db, ctx, job_id, merge, counts, status)
-    finally:
-        _threads.pop(job_id, None)
-
-
-def wait(job_id: uuid.UUID, timeout: float | None = None) -> None:
-    """Blocks until a job started in this process has finished (tests, shutdown)."""
-    thread = _threads.get(job_id)
-    if thread is not None:
-        thread.join(timeout)

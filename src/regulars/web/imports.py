@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from regulars.customers import importer
+from regulars.customers import import_jobs
 from regulars.db import Database
 from regulars.kit.errors import InvalidField, ProblemError
 from regulars.web.i18n import N_
@@ -53,8 +53,8 @@ def upload(
 ) -> Response:
     name = (file.filename or "customers.csv").rsplit("/", 1)[-1][:255]
     try:
-        data = importer.read_upload(file.file)
-        job_id = importer.start_job(db, staff.ctx, name, data, merge)
+        data = import_jobs.read_upload(file.file)
+        job_id = import_jobs.start_job(db, staff.ctx, name, data, merge)
     except InvalidField as exc:
         error = N_("This file could not be read. Save it as CSV (UTF-8) and try again.")
         return _form(request, staff, 422, error, detail=exc.detail)
@@ -88,7 +88,7 @@ def job_page(
     staff: Staff = Depends(current_staff),
     db: Database = Depends(database),
 ) -> Response:
-    job = importer.get_job(db, staff.ctx, job_id)
+    job = import_jobs.get_job(db, staff.ctx, job_id)
     return page(
         request,
         "import_job.html",
@@ -105,7 +105,7 @@ def job_page(
 def job_status(
     job_id: uuid.UUID, staff: Staff = Depends(current_staff), db: Database = Depends(database)
 ) -> Response:
-    job = importer.get_job(db, staff.ctx, job_id)
+    job = import_jobs.get_job(db, staff.ctx, job_id)
     return JSONResponse(_status(job), headers={"Cache-Control": "no-store"})
 
 
@@ -114,7 +114,7 @@ def job_report(
     job_id: uuid.UUID, staff: Staff = Depends(current_staff), db: Database = Depends(database)
 ) -> Response:
     return Response(
-        importer.finished_report(db, staff.ctx, job_id),
+        import_jobs.finished_report(db, staff.ctx, job_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{job_id}-report.csv"'},
     )
