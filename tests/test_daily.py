@@ -58,8 +58,13 @@ def expire_entries(db: Database, shop: Shop) -> list[int]:
 
 
 def runs(db: Database, shop: Shop) -> list[tuple[str, date, bool]]:
-    found = db.run(lambda s: daily.runs(s, shop.ctx), write=False)
-    return [(r.job, r.run_date, r.finished_at is not None) for r in found]
+    q = select(ScheduledRun.job, ScheduledRun.run_date, ScheduledRun.finished_at).where(
+        ScheduledRun.merchant_id == shop.id
+    )
+    found = db.run(
+        lambda s: s.execute(q.order_by(ScheduledRun.run_date, ScheduledRun.job)).all(), write=False
+    )
+    return [(job, day, finished is not None) for job, day, finished in found]
 
 
 def test_the_due_day_is_the_merchants_own_and_turns_at_2am() -> None:

@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from regulars.checkout import tasks as checkout_tasks
@@ -113,11 +113,6 @@ def run_due(db: Database) -> list[dict[str, Any]]:
             log.info("daily job done", extra=done)
             ran.append(done)
     return ran
-
-
-def runs(session: Session, ctx: Ctx) -> list[ScheduledRun]:
-    q = select(_R).where(_R.merchant_id == ctx.merchant_id)
-    return list(session.scalars(q.order_by(_R.run_date, _R.job)))
 
 
 class DailyJobs(threading.Thread):
