@@ -92,7 +92,7 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
 def one(url: str, csv_path: str) -> dict[str, float]:
     """Runs in a child process: migrate, make a merchant, import, report."""
     sys.path.insert(0, str(HERE.parent / "src"))
-    from regulars.customers import importer
+    from regulars.customers.imports import importer
     from regulars.db import Database
     from regulars.kit.context import SYSTEM, Ctx
     from regulars.merchants import service

@@ -16,13 +16,14 @@ from myanmartools import ZawgyiDetector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from regulars import demo, demo_shops
+from regulars import demo
 from regulars.checkout import tiers as checkout_tiers
 from regulars.checkout.models import Purchase, PurchaseLine, Refund
 from regulars.customers import service as customers
 from regulars.customers.models import Consent, Customer, Note
 from regulars.db import Database
-from regulars.demo_loyalty import (
+from regulars.demo import shops as demo_shops
+from regulars.demo.loyalty import (
     BAKERY_MENU,
     BAKERY_REWARDS,
     CAFE_MENU,
@@ -31,7 +32,7 @@ from regulars.demo_loyalty import (
     bakery_program,
     cafe_program,
 )
-from regulars.demo_names import BAKERY_FAVOURITES, CAFE_USUALS, ZAWGYI_TYPED
+from regulars.demo.names import BAKERY_FAVOURITES, CAFE_USUALS, ZAWGYI_TYPED
 from regulars.kit import clock
 from regulars.kit.context import SYSTEM, Ctx
 from regulars.kit.errors import Unauthorized

@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from regulars import __version__
 from regulars.checkout import api as checkout_api
 from regulars.customers.api import router as customers_router
-from regulars.customers.import_api import router as customer_imports_router
+from regulars.customers.imports.api import router as customer_imports_router
 from regulars.daily import DailyJobs
 from regulars.db import Database
 from regulars.kit import problems

@@ -137,7 +137,7 @@ def import_customers(
     report: Path = typer.Option(None, help="Where to write the row-by-row report CSV"),
 ) -> None:
     """Import customers; every row is imported, merged or rejected with its reason."""
-    from regulars.customers import importer
+    from regulars.customers.imports import importer
 
     settings = _settings()
     db = _database(settings)
@@ -154,7 +154,7 @@ def export_customers(
     out: Path = typer.Option(None, help="File to write (default: standard output)"),
 ) -> None:
     """Export every customer of a merchant as CSV."""
-    from regulars.customers import importer
+    from regulars.customers.imports import importer
 
     settings = _settings()
     db = _database(settings)

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from regulars.customers import importer
 from regulars.customers import service as customers
+from regulars.customers.imports import importer
 from regulars.customers.models import Customer
 from regulars.db import Database
 from regulars.merchants.models import AuditEvent

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from regulars.cli import app as cli_app
-from regulars.customers import import_jobs, importer
 from regulars.customers import service as customers
+from regulars.customers.imports import importer
+from regulars.customers.imports import jobs as import_jobs
 from regulars.customers.models import Consent, Customer, ImportJob
 from regulars.db import Database
 from regulars.kit import clock

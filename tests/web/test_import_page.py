@@ -7,7 +7,7 @@ import uuid
 
 from fastapi.testclient import TestClient
 
-from regulars.customers import import_jobs
+from regulars.customers.imports import jobs as import_jobs
 from regulars.db import Database
 from tests.factories import make_merchant
 from tests.web.conftest import csrf_of, sign_in

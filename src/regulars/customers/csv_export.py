@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from sqlalchemy import Uuid, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from regulars.customers.import_rows import (
+from regulars.customers.imports.rows import (
     ATTRIBUTE_PREFIX,
     COLUMNS,
     CONSENT_COLUMNS,

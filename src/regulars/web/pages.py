@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from regulars.web import i18n, imports, loyalty_pages, portal, pos, staff
+from regulars.web import i18n
+from regulars.web.portal import pages as portal
+from regulars.web.staff import customers as staff
+from regulars.web.staff import imports
+from regulars.web.staff import loyalty as loyalty_pages
+from regulars.web.till import pos
 
 router = APIRouter(include_in_schema=False)
 # /customers/import must be matched before /customers/{customer_id}.

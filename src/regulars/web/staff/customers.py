@@ -137,7 +137,7 @@ def customer_list(
     ]
     return page(
         request,
-        "customers.html",
+        "staff/customers.html",
         staff.lang,
         staff=staff,
         section="customers",
@@ -153,7 +153,7 @@ def _new_form(request: Request, staff: Staff, status: int = 200, **values: Any) 
     values.setdefault("errors", {})
     return page(
         request,
-        "customer_new.html",
+        "staff/customer_new.html",
         staff.lang,
         status=status,
         staff=staff,
@@ -255,7 +255,7 @@ def customer_page_response(
     view = db.run(lambda s: _customer_view(s, staff, customer_id))
     return page(
         request,
-        "customer.html",
+        "staff/customer.html",
         staff.lang,
         status=status,
         staff=staff,

@@ -16,8 +16,8 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from regulars.customers.import_rows import Row
-from regulars.customers.import_seen import SeenKeys
+from regulars.customers.imports.rows import Row
+from regulars.customers.imports.seen import SeenKeys
 from regulars.customers.models import Consent, Customer
 from regulars.kit import clock, codes
 from regulars.kit.context import Ctx

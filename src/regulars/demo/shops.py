@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 from myanmartools import ZawgyiDetector
 
-from regulars import demo_names as names
 from regulars.customers.identity import try_phone
 from regulars.customers.schemas import CustomerCreate
-from regulars.demo_loyalty import (
+from regulars.demo import names
+from regulars.demo.loyalty import (
     BAKERY_MENU,
     BAKERY_REWARDS,
     CAFE_MENU,

@@ -16,13 +16,13 @@ from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.schemas import AdjustmentCreate, RewardCreate, RewardUpdate
 from regulars.merchants import service as merchants
-from regulars.web import program_form
 from regulars.web.i18n import N_
 from regulars.web.loyalty_view import to_minor
 from regulars.web.render import page
 from regulars.web.routing import PageRoute, Staff, current_staff, database
 from regulars.web.session import check_csrf
-from regulars.web.staff import customer_page_response
+from regulars.web.staff import program_form
+from regulars.web.staff.customers import customer_page_response
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -60,7 +60,7 @@ def _program_page(
 ) -> Response:
     return page(
         request,
-        "program.html",
+        "staff/program.html",
         staff.lang,
         status=status,
         staff=staff,
@@ -115,7 +115,7 @@ def _rewards_page(
     rewards = db.run(lambda s: list(loyalty_rewards.list_rewards(s, staff.ctx)), write=False)
     return page(
         request,
-        "rewards.html",
+        "staff/rewards.html",
         staff.lang,
         status=status,
         staff=staff,

@@ -15,8 +15,8 @@ from typing import IO, TextIO
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from regulars.customers import importer
-from regulars.customers.importer import REPORT_COLUMNS, Counts, Opener, authorize
+from regulars.customers.imports import importer
+from regulars.customers.imports.importer import REPORT_COLUMNS, Counts, Opener, authorize
 from regulars.customers.models import ImportJob
 from regulars.db import Database
 from regulars.kit import clock

@@ -27,7 +27,7 @@ from regulars.checkout import refunds as checkout_refunds
 from regulars.checkout import service as checkout
 from regulars.checkout import tiers as checkout_tiers
 from regulars.checkout.schemas import CheckoutIn, CustomerRef, LineIn, RefundIn, RefundLineIn
-from regulars.demo_loyalty import DRINKS, Item
+from regulars.demo.loyalty import DRINKS, Item
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.loyalty import ledger, rules

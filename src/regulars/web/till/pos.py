@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
 from regulars.checkout import service as checkout
-from regulars.checkout.sales import top_items
+from regulars.checkout.quick_picks import top_items
 from regulars.checkout.schemas import CheckoutIn, CustomerRef, LineIn
 from regulars.customers import service as customers
 from regulars.customers.identity import display_phone
@@ -315,7 +315,7 @@ def pos_page(
     digits = exponent(staff.ctx.merchant.currency)
     return page(
         request,
-        "pos.html",
+        "till/pos.html",
         staff.lang,
         staff=staff,
         section="pos",

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
-from regulars.customers import import_jobs, importer
+from regulars.customers.imports import importer
+from regulars.customers.imports import jobs as import_jobs
 from regulars.kit.problems import MEDIA_TYPE, Problem
 from regulars.kit.schemas import Schema
 from regulars.merchants.auth import Tx, tx

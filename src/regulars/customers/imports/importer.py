@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from regulars.customers.csv_export import export_csv, iter_export
-from regulars.customers.import_batch import Outcome, apply_batch
-from regulars.customers.import_rows import Header, Rejected, Row, parse_row
-from regulars.customers.import_seen import SeenKeys
+from regulars.customers.imports.batch import Outcome, apply_batch
+from regulars.customers.imports.rows import Header, Rejected, Row, parse_row
+from regulars.customers.imports.seen import SeenKeys
 from regulars.customers.models import ImportJob
 from regulars.db import Database
 from regulars.kit import clock

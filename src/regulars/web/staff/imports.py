@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from regulars.customers import import_jobs
+from regulars.customers.imports import jobs as import_jobs
 from regulars.db import Database
 from regulars.kit.errors import InvalidField, ProblemError
 from regulars.web.i18n import N_
@@ -28,7 +28,7 @@ def _form(
 ) -> Response:
     return page(
         request,
-        "import.html",
+        "staff/import.html",
         staff.lang,
         status=status,
         staff=staff,
@@ -91,7 +91,7 @@ def job_page(
     job = import_jobs.get_job(db, staff.ctx, job_id)
     return page(
         request,
-        "import_job.html",
+        "staff/import_job.html",
         staff.lang,
         staff=staff,
         section="import",

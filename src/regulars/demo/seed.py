@@ -26,16 +26,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from regulars import demo_names as names
-from regulars import demo_sales as sales
-from regulars import demo_shops
 from regulars.checkout.models import Purchase
 from regulars.customers import service as customers
 from regulars.customers.models import Customer
 from regulars.customers.schemas import NoteCreate
 from regulars.db import Database
-from regulars.demo_loyalty import FAVOURITES
-from regulars.demo_shops import (
+from regulars.demo import names, sales
+from regulars.demo import shops as demo_shops
+from regulars.demo.loyalty import FAVOURITES
+from regulars.demo.shops import (
     BAKERY,
     SHOPS,
     DemoShop,

@@ -1,0 +1,1 @@
+"""Customer CSV import: parse rows, apply them in batches, run as a job with progress."""

@@ -1,0 +1,1 @@
+"""The customer portal: member card, history, sign-in by phone code."""

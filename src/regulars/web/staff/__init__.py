@@ -1,0 +1,1 @@
+"""Staff pages: customers, loyalty settings, imports."""
