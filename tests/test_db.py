@@ -16,7 +16,7 @@ from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from regulars.db import SQLITE_AUTOCHECKPOINT, Database, HotSession, JobsStopped
+from regulars.db import SQLITE_AUTOCHECKPOINT, Database, JobsStopped, Unit
 from regulars.kit import clock
 from regulars.kit.ids import new_id
 from regulars.kit.sql import Prebuilt
@@ -107,7 +107,7 @@ def test_hot_transactions_on_postgresql_never_outgrow_the_pool(database_url: str
             in_flight["now"] -= 1
 
     async def burst() -> list[int]:
-        return await asyncio.gather(*(db.run_hot(work, write=False) for _ in range(12)))
+        return await asyncio.gather(*(db.arun(work, write=False) for _ in range(12)))
 
     try:
         assert asyncio.run(burst()) == [1] * 12
@@ -148,9 +148,9 @@ def test_a_hot_transaction_commits_prebuilt_and_orm_writes_together(db: Database
         insert_audit.run(session, **_row(mid, "both-prebuilt"))
         session.add(_audit(mid, "both-orm"))  # an ORM write, flushed before the commit
 
-    db.run_direct(prebuilt_only)
-    assert isinstance(sessions[0], HotSession) and sessions[0]._orm is None  # no ORM session made
-    db.run_direct(both)
+    db.run(prebuilt_only)
+    assert isinstance(sessions[0], Unit) and sessions[0]._orm is None  # no ORM session made
+    db.run(both)
     assert _actions(db, mid) == ["both-orm", "both-prebuilt", "prebuilt"]
 
 
@@ -166,7 +166,7 @@ def test_a_failed_hot_transaction_keeps_neither_kind_of_write(db: Database) -> N
         raise RuntimeError("the sale failed")
 
     with pytest.raises(RuntimeError):
-        db.run_direct(fails)
+        db.run(fails)
     assert _actions(db, mid) == []
 
 
@@ -184,8 +184,7 @@ def _row(merchant_id: Any, action: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("runner", ["run", "run_direct"])
-def test_a_transaction_the_database_asks_to_retry_runs_again(db: Database, runner: str) -> None:
+def test_a_transaction_the_database_asks_to_retry_runs_again(db: Database) -> None:
     calls: list[int] = []
 
     def busy_twice(session: Session) -> str:
@@ -198,11 +197,11 @@ def test_a_transaction_the_database_asks_to_retry_runs_again(db: Database, runne
         calls.append(1)
         raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
 
-    assert getattr(db, runner)(busy_twice) == "done"
+    assert db.run(busy_twice) == "done"
     assert len(calls) == 3
     calls.clear()
     with pytest.raises(OperationalError):
-        getattr(db, runner)(broken)
+        db.run(broken)
     assert len(calls) == 1  # not a retry case: raised at once
 
 
@@ -231,7 +230,7 @@ def test_hot_writes_that_arrive_together_commit_together_and_each_fails_alone(
 
     async def one(n: int) -> int:
         caller.set(n)
-        return await db.run_hot(work)
+        return await db.arun(work)
 
     async def burst() -> list[Any]:
         return await asyncio.gather(*(one(n) for n in range(8)), return_exceptions=True)
@@ -251,11 +250,11 @@ def test_hot_writes_that_arrive_together_commit_together_and_each_fails_alone(
 def test_hot_reads_that_arrive_together_share_a_snapshot_and_fail_alone(db: Database) -> None:
     shop = make_merchant(db)
     mid = shop.ctx.merchant_id
-    db.run_direct(lambda s: Prebuilt(insert(AuditEvent)).run(s, **_row(mid, "seen")))
+    db.run(lambda s: Prebuilt(insert(AuditEvent)).run(s, **_row(mid, "seen")))
     count = Prebuilt(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.merchant_id == mid)
     )
-    rows = int(db.run_direct(lambda s: count.scalar(s), write=False))
+    rows = int(db.run(lambda s: count.scalar(s), write=False))
     begins: list[int] = []
 
     def began(_conn: Any) -> None:
@@ -270,7 +269,7 @@ def test_hot_reads_that_arrive_together_share_a_snapshot_and_fail_alone(db: Data
         return work
 
     async def burst() -> list[Any]:
-        reads = (db.run_hot(read(n), write=False) for n in range(5))
+        reads = (db.arun(read(n), write=False) for n in range(5))
         return await asyncio.gather(*reads, return_exceptions=True)
 
     event.listen(db.engine, "begin", began)
@@ -303,7 +302,7 @@ def test_a_background_write_while_serving_joins_the_loops_writer_queue(db: Datab
 
             def from_thread() -> str:
                 worker.append(threading.get_ident())
-                return db.run_job(job_write)
+                return db.run(job_write, job=True)
 
             result = await asyncio.to_thread(from_thread)
         return loop_thread, worker[0], result
@@ -321,10 +320,10 @@ def test_background_jobs_stop_before_their_next_transaction(db: Database) -> Non
 
     async def serve() -> None:
         with db.serving():
-            await asyncio.to_thread(db.run_job, lambda s: s.add(_audit(mid, "before")))
+            await asyncio.to_thread(db.run, lambda s: s.add(_audit(mid, "before")), job=True)
             db.stop_jobs()
             with pytest.raises(JobsStopped):
-                await asyncio.to_thread(db.run_job, lambda s: s.add(_audit(mid, "after")))
+                await asyncio.to_thread(db.run, lambda s: s.add(_audit(mid, "after")), job=True)
 
     asyncio.run(serve())
     assert _actions(db, mid) == ["before"]

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from regulars import demo
-from regulars.checkout import tiers as checkout_tiers
+from regulars.checkout import service as checkout
 from regulars.checkout.models import Purchase, PurchaseLine, Refund
 from regulars.customers import service as customers
 from regulars.customers.models import Consent, Customer, Note
@@ -36,8 +36,8 @@ from regulars.demo.names import BAKERY_FAVOURITES, CAFE_USUALS, ZAWGYI_TYPED
 from regulars.kit import clock
 from regulars.kit.context import SYSTEM, Ctx
 from regulars.kit.errors import Unauthorized
-from regulars.loyalty import rules
 from regulars.loyalty import service as loyalty
+from regulars.loyalty import tiers
 from regulars.loyalty.models import LoyaltyAccount, PointsEntry, Reward, StampProgress, Voucher
 from regulars.merchants import service as merchants
 from regulars.merchants.models import ApiKey, AuditEvent, Merchant, StaffUser, Store
@@ -317,21 +317,22 @@ def _check_tiers(s: Session, merchant: Merchant) -> Counter[str]:
     ctx = _ctx(merchant)
     _version, program, _at = loyalty.current_program(s, ctx)
     rank = {t.code: i for i, t in enumerate(program.tiers.levels)}
-    tiers: Counter[str] = Counter()
+    held: Counter[str] = Counter()
     for account in s.scalars(
         select(LoyaltyAccount).where(LoyaltyAccount.merchant_id == merchant.id)
     ):
         with clock.frozen(SEEDED_AT):
-            spend = checkout_tiers.qualifying_spend(s, ctx, account.customer_id, program)
+            since = tiers.window_start(program, clock.now())
+            spend = checkout.qualifying_spend(s, ctx, account.customer_id, since)
         assert account.qualifying_spend == spend
-        target = rules.tier_for_spend(program, spend)
+        target = tiers.for_spend(program, spend)
         assert target is not None and account.tier_code is not None
         if account.below_tier_since is None:
             assert account.tier_code == target.code
         else:
             assert rank[account.tier_code] > rank[target.code]
-        tiers[account.tier_code] += 1
-    return tiers
+        held[account.tier_code] += 1
+    return held
 
 
 def _check_stamps(s: Session, merchant: Merchant) -> None:

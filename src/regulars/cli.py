@@ -180,15 +180,16 @@ def _each_merchant(db, slug: str | None):  # type: ignore[no-untyped-def]
 def expire(
     merchant: str = typer.Option(None, help="Merchant slug (default: every merchant)"),
 ) -> None:
-    """Expire points that are due (oldest first); safe to run again, it expires nothing twice."""
-    from regulars.kit import idempotency
-    from regulars.loyalty import tasks
+    """Expire points that are due (oldest first); safe to run again, it expires nothing twice.
+    Old idempotency keys are purged too."""
+    from regulars import daily
 
     db = _database(_settings())
+    purged = 0
     for ctx in _each_merchant(db, merchant):
-        done = tasks.expire_points(db, ctx)
+        done = daily.run_job(db, ctx, "points.expire")
         typer.echo(json.dumps({"merchant": ctx.merchant.slug, **done}))
-    purged = db.run(idempotency.purge)
+        purged += daily.run_job(db, ctx, "idempotency.purge")["keys_purged"]
     typer.echo(json.dumps({"idempotency_keys_purged": purged}))
 
 
@@ -197,11 +198,11 @@ def recompute_tiers(
     merchant: str = typer.Option(None, help="Merchant slug (default: every merchant)"),
 ) -> None:
     """The daily tier job: rolling windows move, downgrades happen after the grace period."""
-    from regulars.checkout import tasks
+    from regulars import daily
 
     db = _database(_settings())
     for ctx in _each_merchant(db, merchant):
-        done = tasks.recompute_tiers(db, ctx)
+        done = daily.run_job(db, ctx, "tiers.recompute")
         typer.echo(json.dumps({"merchant": ctx.merchant.slug, **done}))
 
 

@@ -7,7 +7,8 @@ or at start-up when that day's run is missing (a server that was off at 02:00 ca
 jobs work on whatever is due up to now, so a late run misses nothing). A `scheduled_runs` row per
 (merchant, job, day) is the claim: however many server processes tick, one of them takes each
 run; a run left unfinished by a process that died is taken again after RECLAIM_AFTER. The jobs
-are safe to run twice anyway, and work one customer per transaction (loyalty/tasks.py).
+are safe to run twice anyway, and work one customer per transaction (`Job`): a domain adds its
+daily job as a `Job` in JOBS, with a `due` read and a per-customer function in its own package.
 
 `regulars serve` ticks every minute on a thread of its own (`REGULARS_DAILY_JOBS=off` turns it
 off, for a deployment that runs `regulars daily` from its own scheduler instead).
@@ -19,22 +20,23 @@ import asyncio
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from regulars.checkout import tasks as checkout_tasks
+from regulars.checkout import service as checkout
 from regulars.db import Database, JobsStopped
 from regulars.kit import clock, idempotency
 from regulars.kit.context import SYSTEM, Ctx
 from regulars.kit.ids import new_id
 from regulars.kit.sql import insert_or_skip
-from regulars.loyalty import tasks as loyalty_tasks
+from regulars.loyalty import ledger, tiers
 from regulars.merchants import service as merchants
 from regulars.merchants.models import ScheduledRun
 
@@ -45,15 +47,72 @@ RECLAIM_AFTER = timedelta(hours=1)
 TICK_SECONDS = 60.0
 
 
-def _purge_idempotency_keys(db: Database, ctx: Ctx) -> dict[str, int]:
-    return {"keys_purged": db.run_job(partial(idempotency.purge, merchant_id=ctx.merchant_id))}
+T = TypeVar("T")
+# Runs one transaction: `partial(db.run, job=True)` in production, or the caller's own session.
+Runner = Callable[[Callable[[Session], T]], T]
 
 
-JOBS: dict[str, Callable[[Database, Ctx], dict[str, int]]] = {
-    "points.expire": loyalty_tasks.expire_points,
-    "tiers.recompute": checkout_tasks.recompute_tiers,
-    "idempotency.purge": _purge_idempotency_keys,
+@dataclass(frozen=True)
+class Job:
+    """A daily job: who is due (one read), and what it does for each of them in a transaction of
+    its own (`one` returns how much it did: points expired, tiers changed, keys purged). A run
+    over a whole shop so holds SQLite's write lock (or a PostgreSQL account lock) for one
+    customer at a time, and the till keeps selling while it runs. `one` is safe to run twice."""
+
+    due: Callable[[Session, Ctx], Sequence[Any]]
+    one: Callable[[Session, Ctx, Any], int]
+    counts: str  # the name of what `one` counts, in the job's result
+    each: str = "customers"  # the name of who it is due for
+
+    def _one(self, session: Session, ctx: Ctx, item: Any) -> int:
+        return self.one(session, ctx, item)
+
+    def run(self, ctx: Ctx, runner: Runner[Any]) -> dict[str, int]:
+        """The one loop: `one` for each of `due`, one transaction each."""
+        total = touched = 0
+        for item in runner(lambda s: self.due(s, ctx)):
+            done = int(runner(partial(self._one, ctx=ctx, item=item)))
+            total += done
+            touched += done > 0
+        return {self.each: touched, self.counts: total}
+
+
+def _merchant(_session: Session, ctx: Ctx) -> list[uuid.UUID]:
+    return [ctx.merchant_id]
+
+
+def _purge_keys(session: Session, ctx: Ctx, merchant_id: uuid.UUID) -> int:
+    return idempotency.purge(session, merchant_id)
+
+
+def _expire_points(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:
+    return ledger.expire_customer(session, ctx, customer_id)
+
+
+def _points_due(session: Session, ctx: Ctx) -> list[uuid.UUID]:
+    return ledger.customers_with_due_points(session, ctx, clock.now())
+
+
+def _recompute_tier(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:
+    return tiers.recompute_one(session, ctx, customer_id, spend=checkout.qualifying_spend)
+
+
+JOBS: dict[str, Job] = {
+    "points.expire": Job(_points_due, _expire_points, "points"),
+    "tiers.recompute": Job(tiers.accounts, _recompute_tier, "tier_changes"),
+    "idempotency.purge": Job(_merchant, _purge_keys, "keys_purged", "merchants"),
 }
+
+
+def run_job(db: Database, ctx: Ctx, name: str) -> dict[str, int]:
+    """One daily job for one merchant, as the server runs it (also `regulars expire`, `regulars
+    recompute-tiers`): reads on their own, each write a background job's transaction."""
+
+    def runner(fn: Callable[[Session], Any]) -> Any:
+        return db.run(fn, job=True)
+
+    return JOBS[name].run(ctx, runner)
+
 
 _INSERT_RUN = insert_or_skip(ScheduledRun.__table__, ScheduledRun.id)  # type: ignore[arg-type]
 _R = ScheduledRun
@@ -96,19 +155,19 @@ def run_due(db: Database) -> list[dict[str, Any]]:
     for merchant in db.run(merchants.list_merchants, write=False):
         ctx = Ctx(merchant, SYSTEM)
         day = due_date(clock.now(), merchant.timezone)
-        for name, job in JOBS.items():
-            run_id = db.run_job(partial(_claim, ctx=ctx, job=name, day=day))
+        for name in JOBS:
+            run_id = db.run(partial(_claim, ctx=ctx, job=name, day=day), job=True)
             if run_id is None:
                 continue
             try:
-                result = job(db, ctx)
+                result = run_job(db, ctx, name)
             except JobsStopped:
                 raise
             except Exception:  # left unfinished: taken again after RECLAIM_AFTER
                 log.warning("daily job failed", extra={"job": name, "merchant": merchant.slug},
                             exc_info=True)  # fmt: skip
                 continue
-            db.run_job(partial(_finish, ctx=ctx, run_id=run_id, result=result))
+            db.run(partial(_finish, ctx=ctx, run_id=run_id, result=result), job=True)
             done = {"merchant": merchant.slug, "job": name, "run_date": day.isoformat(), **result}
             log.info("daily job done", extra=done)
             ran.append(done)

@@ -1,28 +1,31 @@
 """Engines and the unit of work.
 
 Sessions are synchronous (see docs/decisions.md for the measurement behind that). The request or
-job owns the transaction: `Database.run(fn)` opens a session, calls `fn(session)`, commits, and
+job owns the transaction: `Database.run(fn)` opens a transaction, calls `fn(unit)`, commits, and
 retries the whole function when the database asks for it (PostgreSQL serialization failures and
 deadlocks, SQLite busy). Services only flush.
 
 On SQLite every writing transaction starts with BEGIN IMMEDIATE: it takes the write lock up front,
 so two writers queue on busy_timeout instead of failing when a reader upgrades to a writer.
 
-`run_hot` is for the till's short transactions (customer lookup, quote, commit), called from `async
-def` routes. It runs them on a `HotSession`: the connection and its transaction, with an ORM
-session only if the transaction asks for one. On SQLite it runs the transaction on the event loop
-itself: such a transaction is a few index lookups with no network wait (WAL with
-synchronous=NORMAL does not fsync at commit), SQLite runs one writer at a time anyway, and handing
-each one to a thread costs more CPU than the transaction itself (docs/decisions.md). The loop so
-becomes the process's writer queue, and in-process writers never poll SQLite's busy handler. The
-hot writes that reach the loop together commit together, each in its own savepoint (`_grouped`):
-one BEGIN, one commit and one WAL write for the group; the reads that arrive together share a
-snapshot. On PostgreSQL every round trip waits on the
-network, so the transaction goes to the thread pool, in one hop, and at most `POOL_SIZE` of them
-run at once per process: the rest wait on the event loop for a slot. Without that cap a burst
-larger than the pool opens overflow connections that the pool closes again on return, a new
-PostgreSQL backend per request (measured: 119 connections opened in 6 s at 32 clients, p99
-640 ms; docs/benchmarks.md).
+Every transaction runs through `Database.run` (from a thread) or `Database.arun` (from the event
+loop, for the till's short transactions: customer lookup, quote, commit), on a `Unit`: the
+connection and its transaction, with an ORM session only if the transaction asks for one, and the
+`after_commit` hooks that run once it has committed. Both take the same function, commit and retry
+the same way and run the same hooks; what differs is where the transaction runs.
+
+On SQLite `arun` runs the transaction on the event loop itself: such a transaction is a few
+index lookups with no network wait (WAL with synchronous=NORMAL does not fsync at commit), SQLite
+runs one writer at a time anyway, and handing each one to a thread costs more CPU than the
+transaction itself (docs/decisions.md). The loop so becomes the process's writer queue, and
+in-process writers never poll SQLite's busy handler. The hot writes that reach the loop together
+commit together, each in its own savepoint (`_grouped`): one BEGIN, one commit and one WAL write
+for the group; the reads that arrive together share a snapshot. On PostgreSQL every round trip
+waits on the network, so the transaction goes to the thread pool, in one hop, and at most
+`POOL_SIZE` of them run at once per process: the rest wait on the event loop for a slot. Without
+that cap a burst larger than the pool opens overflow connections that the pool closes again on
+return, a new PostgreSQL backend per request (measured: 119 connections opened in 6 s at 32
+clients, p99 640 ms; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -167,22 +170,24 @@ class Checkpointer(threading.Thread):
         self.checkpoint()
 
 
-class HotSession:
-    """The till's hot transaction on one pooled connection, without an ORM session around it.
+class Unit:
+    """What a transaction's function is handed: the connection and its transaction, with an ORM
+    session only if the function asks for one, and the hooks to run once it has committed.
 
     The hot path's statements are prebuilt (`kit/sql.py`): they only need the connection, and the
     ORM session's own bookkeeping (begin, `connection()` on every statement, commit, close) was
     about a sixth of a commit's CPU. `connection()` hands the connection over directly; anything
-    else a service asks of a session (`get`, `scalar`, `add`, `flush`, `begin_nested`: the rare
-    branches such as a voucher or a replay) goes to a real `Session`, made on first use and bound
-    to the same connection, inside the same transaction. It is flushed before the commit.
+    else a service asks of a session (`get`, `scalar`, `add`, `flush`, `begin_nested`) goes to a
+    real `Session`, made on first use and bound to the same connection, inside the same
+    transaction. It is flushed before the commit. Services are typed against `Session`.
     """
 
-    __slots__ = ("_orm", "conn")
+    __slots__ = ("_orm", "committed_hooks", "conn")
 
     def __init__(self, conn: Connection):
         self.conn = conn
         self._orm: Session | None = None
+        self.committed_hooks: list[Callable[[], object]] = []
 
     def connection(self, *args: Any, **kwargs: Any) -> Connection:
         if args or kwargs:
@@ -209,6 +214,38 @@ class HotSession:
         finally:
             orm.close()
 
+    def committed(self) -> None:
+        """Runs the `after_commit` hooks, each once, in the order they were registered. The
+        transaction has committed: a hook that fails is logged, and the caller still gets its
+        result."""
+        hooks, self.committed_hooks = self.committed_hooks, []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:
+                log.warning("after-commit hook failed", exc_info=True)
+
+
+def after_commit(session: Session, hook: Callable[[], object]) -> None:
+    """Run `hook` once the transaction `session` belongs to has committed; never if it rolls back
+    (or is retried: a retry runs the function, and so registers its hooks, again). For effects
+    outside the database that must not happen for a sale that did not: the outbox is the place
+    for messages (DESIGN.md invariant 6)."""
+    if isinstance(session, Unit):
+        session.committed_hooks.append(hook)
+        return
+
+    # A plain ORM session (a test's or a script's own): the same promise through its events.
+    def _done(_s: Session) -> None:
+        event.remove(session, "after_rollback", _dropped)
+        hook()
+
+    def _dropped(_s: Session) -> None:
+        event.remove(session, "after_commit", _done)
+
+    event.listen(session, "after_commit", _done, once=True)
+    event.listen(session, "after_rollback", _dropped, once=True)
+
 
 class JobsStopped(Exception):
     """The server is stopping; a background job gives up before its next transaction."""
@@ -219,6 +256,13 @@ class _Waiting:
     fn: Callable[[Session], Any]
     context: contextvars.Context
     future: asyncio.Future[Any]
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 class Database:
@@ -262,43 +306,44 @@ class Database:
 
     @contextmanager
     def session(self, write: bool = True) -> Iterator[Session]:
+        """A bare ORM session for looking at the database (tests, one-off scripts): it neither
+        commits nor retries. Work runs through `run` or `arun`."""
         with self._sessions[write]() as session:
             yield session
 
-    def run(self, fn: Callable[[Session], T], *, write: bool = True, attempts: int = 5) -> T:
-        """One transaction around `fn`; committed on success, rolled back on any error."""
+    def run(
+        self,
+        fn: Callable[[Session], T],
+        *,
+        write: bool = True,
+        job: bool = False,
+        attempts: int = 5,
+    ) -> T:
+        """The one way to run a transaction from a thread (a `def` route or page, the CLI, a
+        job): `fn(unit)`, committed on success (its `after_commit` hooks then run once), rolled
+        back on any error, and run again while the database asks for a retry. A read
+        (`write=False`) commits nothing and takes no write lock.
 
-        def once() -> T:
-            with self.session(write) as session:
-                result = fn(session)
-                if write:
-                    session.commit()
-                return result
+        `job`: a background job of the serving process. It gives up with JobsStopped once the
+        server is stopping, and on SQLite its writes join the event loop's writer queue (the
+        till's groups, `arun`): a thread that took the write lock itself would make the loop,
+        the till's one writer, wait in SQLite's busy handler, and one that writes back to back
+        can keep it waiting for a second or more (measured: a job over 8,900 accounts, p99 of
+        sales 1 s). Requests do not: a login's password hash must not run on the loop."""
+        if job:
+            if self._jobs_stopping.is_set():
+                raise JobsStopped("the server is stopping")
+            loop = self._serving_loop
+            if write and self.is_sqlite and loop is not None and loop.is_running():
+                if _on_loop(loop):
+                    raise RuntimeError("run(job=True) is for threads; on the event loop, arun")
+                return asyncio.run_coroutine_threadsafe(self.arun(fn), loop).result()
+        return _retrying(lambda: self._once(fn, write), attempts)
 
-        return _retrying(once, attempts)
-
-    def run_direct(self, fn: Callable[[Session], T], *, write: bool = True, attempts: int = 5) -> T:
-        """`run` on a `HotSession`: the same transaction, commit and retries, without an ORM
-        session unless `fn` asks for one."""
-
-        def once() -> T:
-            with self._binds[write].connect() as conn:
-                transaction = conn.begin()
-                hot = HotSession(conn)
-                try:
-                    result = fn(cast(Session, hot))
-                    hot.release(flush=write)
-                except BaseException:
-                    hot.release(flush=False)
-                    raise
-                if write:
-                    transaction.commit()
-                return result  # a read's transaction is rolled back as the connection closes
-
-        return _retrying(once, attempts)
-
-    async def run_hot(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
-        """`run_direct` for a short transaction, from the event loop (see the module docstring)."""
+    async def arun(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
+        """`run` from the event loop, for short transactions (the till: lookup, quote, commit;
+        see the module docstring): on SQLite in the loop's groups, on PostgreSQL on the thread
+        pool, at most `POOL_SIZE` at once. The same commit, retries and hooks."""
         if self.is_sqlite:
             return cast(T, await self._grouped(fn, write))
         loop = asyncio.get_running_loop()
@@ -306,7 +351,24 @@ class Database:
         if slots is None:
             slots = self._slots[loop] = asyncio.Semaphore(self.engine.pool.size())  # type: ignore[attr-defined]
         async with slots:
-            return await run_in_threadpool(self.run_direct, fn, write=write)
+            return await run_in_threadpool(self.run, fn, write=write)
+
+    def _once(self, fn: Callable[[Session], T], write: bool) -> T:
+        with self._binds[write].connect() as conn:
+            transaction = conn.begin()
+            unit = Unit(conn)
+            try:
+                result = fn(cast(Session, unit))
+                unit.release(flush=write)
+            except BaseException:
+                unit.release(flush=False)
+                raise
+            if write:
+                transaction.commit()
+        # a read's transaction was rolled back as the connection closed: nothing to undo, so
+        # its hooks run too
+        unit.committed()
+        return result
 
     def _grouped(self, fn: Callable[[Session], Any], write: bool) -> asyncio.Future[Any]:
         """SQLite: the hot transactions that reach the event loop together run as one group.
@@ -346,6 +408,9 @@ class Database:
         except BaseException as exc:  # the group's transaction failed: nothing was written
             outcomes = [(False, exc)] * len(group)
         for item, (ok, value) in zip(group, outcomes, strict=True):
+            if ok:
+                unit, value = value
+                item.context.run(unit.committed)
             if item.future.cancelled():
                 continue  # the client went away; its sale stands, like any committed one
             if ok:
@@ -365,52 +430,35 @@ class Database:
             for item in group:
                 if savepoints:
                     raw.execute("SAVEPOINT hot_write")
-                hot = HotSession(conn)
+                unit = Unit(conn)
                 try:
-                    value = item.context.run(item.fn, cast(Session, hot))
-                    item.context.run(hot.release, write)
+                    value = item.context.run(item.fn, cast(Session, unit))
+                    item.context.run(unit.release, write)
                 except Exception as exc:
-                    hot.release(flush=False)
+                    unit.release(flush=False)
                     if write and not savepoints:
                         raise
                     if savepoints:
                         raw.execute("ROLLBACK TO hot_write")
                     outcomes.append((False, exc))
                 else:
-                    outcomes.append((True, value))
+                    outcomes.append((True, (unit, value)))
                 if savepoints:
                     raw.execute("RELEASE hot_write")
             if write:
                 transaction.commit()
-        return outcomes  # a read's transaction is rolled back as the connection closes
-
-    def run_job(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
-        """A transaction for a background thread of the serving process (the daily jobs).
-
-        On SQLite a write joins the event loop's writer queue, the till's groups (`run_hot`):
-        a thread that took the write lock itself would make the loop, the till's one writer,
-        wait in SQLite's busy handler, and one that writes back to back can keep it waiting for
-        a second or more (measured: a job over 8,900 accounts, p99 of sales 1 s). Anywhere
-        else (PostgreSQL, the CLI, a read) this is `run`."""
-        if self._jobs_stopping.is_set():
-            raise JobsStopped("the server is stopping")
-        loop = self._serving_loop
-        if not (write and self.is_sqlite and loop is not None and loop.is_running()):
-            return self.run(fn, write=write)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # not on a loop's thread: hand it over and wait
-            return asyncio.run_coroutine_threadsafe(self.run_hot(fn), loop).result()
-        raise RuntimeError("run_job is for threads; on the event loop, await run_hot")
+        # a read's transaction is rolled back as the connection closes; the hooks of the
+        # functions that succeeded run once the group has committed (`_run_group_later`)
+        return outcomes
 
     def stop_jobs(self) -> None:
-        """From now on `run_job` raises JobsStopped: a job stops between two transactions."""
+        """From now on `run(job=True)` raises JobsStopped: a job stops between two transactions."""
         self._jobs_stopping.set()
 
     @contextmanager
     def serving(self) -> Iterator[None]:
         """While the server runs: on SQLite, checkpoints move to a `Checkpointer` thread, and
-        background writes go through the event loop (`run_job`)."""
+        background jobs' writes go through the event loop (`run(job=True)`)."""
         self._jobs_stopping.clear()
         if not self.is_sqlite:
             yield

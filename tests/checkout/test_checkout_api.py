@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -381,7 +382,7 @@ TIERS = {
 def test_tier_upgrades_on_a_sale_and_downgrades_after_the_grace(
     client: TestClient, db: Database
 ) -> None:
-    from regulars.checkout import tiers
+    from regulars import daily
 
     shop = make_merchant(db)
     put_program(client, shop, TIERS)
@@ -408,13 +409,13 @@ def test_tier_upgrades_on_a_sale_and_downgrades_after_the_grace(
     ]
     # a year on, the window holds nothing: below gold since then, downgraded 30 days later
     with clock.frozen(start + timedelta(days=380)):
-        db.run(lambda s: tiers.recompute_tiers(s, shop.ctx))
+        daily.run_job(db, shop.ctx, "tiers.recompute")
     with clock.frozen(start + timedelta(days=405)):
-        db.run(lambda s: tiers.recompute_tiers(s, shop.ctx))
+        daily.run_job(db, shop.ctx, "tiers.recompute")
     summary = client.get(f"{API}/customers/{cust.id}/loyalty", headers=shop.headers).json()
     assert summary["tier"]["code"] == "gold"
     with clock.frozen(start + timedelta(days=411)):
-        db.run(lambda s: tiers.recompute_tiers(s, shop.ctx))
+        daily.run_job(db, shop.ctx, "tiers.recompute")
     summary = client.get(f"{API}/customers/{cust.id}/loyalty", headers=shop.headers).json()
     assert summary["tier"]["code"] == "member"
     assert summary["tier"]["spend_to_next"] == 100000
@@ -496,8 +497,9 @@ def test_a_settlement_the_balance_cannot_cover_writes_nothing_at_all(
     real = loyalty_sale.settlement
 
     def overdrawing(*args: Any, **kwargs: Any) -> Any:
-        settle, rows = real(*args, **kwargs)
-        return settle | {"debit": 51, "delta": settle["delta"] - 51}, rows
+        settle = real(*args, **kwargs)
+        move = dataclasses.replace(settle.move, debit=51, delta=settle.move.delta - 51)
+        return dataclasses.replace(settle, move=move)
 
     monkeypatch.setattr(loyalty_sale, "settlement", overdrawing)
     r = client.post(f"{API}/checkout", json=sale("R-2", who, ("CAKE", "cakes", 1, 5000)),

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from regulars import daily
 from regulars.checkout import service as checkout
 from regulars.checkout.schemas import CheckoutIn
 from regulars.cli import app as cli
@@ -54,11 +55,11 @@ def test_oldest_points_expire_first_and_only_once(db: Database) -> None:
         soon = db.run(lambda s: ledger.expiring_within(s, shop.ctx, cust.id, 30), write=False)
         assert soon == 10  # the 30 spent came out of the oldest lot
     with clock.frozen(datetime(2026, 7, 16, tzinfo=UTC)):
-        assert db.run(lambda s: loyalty.expire_all(s, shop.ctx)) == {"customers": 1, "points": 10}
-        assert db.run(lambda s: loyalty.expire_all(s, shop.ctx)) == {"customers": 0, "points": 0}
+        assert daily.run_job(db, shop.ctx, "points.expire") == {"customers": 1, "points": 10}
+        assert daily.run_job(db, shop.ctx, "points.expire") == {"customers": 0, "points": 0}
         assert db.run(lambda s: ledger.balance(s, shop.ctx, cust.id), write=False) == 25
     with clock.frozen(datetime(2026, 9, 17, tzinfo=UTC)):
-        assert db.run(lambda s: loyalty.expire_all(s, shop.ctx)) == {"customers": 1, "points": 25}
+        assert daily.run_job(db, shop.ctx, "points.expire") == {"customers": 1, "points": 25}
         assert db.run(lambda s: ledger.balance(s, shop.ctx, cust.id), write=False) == 0
         assert db.run(lambda s: loyalty.ledger_sum(s, shop.ctx, cust.id), write=False) == 0
 

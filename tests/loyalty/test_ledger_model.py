@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from regulars import daily
 from regulars.checkout import refunds as checkout_refunds
 from regulars.checkout import service as checkout
 from regulars.checkout.schemas import CheckoutIn, RefundIn
@@ -172,7 +173,7 @@ def machine_for(db: Database) -> type[RuleBasedStateMachine]:
         def advance_and_expire(self, days: int) -> None:
             self.now += timedelta(days=days)
             self.stack.enter_context(clock.frozen(self.now))
-            db.run(lambda s: loyalty.expire_all(s, self.ctx))
+            daily.run_job(db, self.ctx, "points.expire")
             expected = self.model.expire(self.now)
             assert expected >= 0
 

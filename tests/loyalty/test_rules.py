@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regulars.loyalty import rules
+from regulars.loyalty import rules, tiers
 from regulars.loyalty.program import (
     Bonuses,
     DoublePoints,
@@ -125,11 +125,11 @@ def test_tier_for_spend_and_next_tier() -> None:
             ]
         )
     )
-    assert rules.tier_for_spend(program, 499_999).code == "member"  # type: ignore[union-attr]
-    silver = rules.tier_for_spend(program, 500_000)
+    assert tiers.for_spend(program, 499_999).code == "member"  # type: ignore[union-attr]
+    silver = tiers.for_spend(program, 500_000)
     assert silver is not None and silver.code == "silver"
-    assert rules.next_tier(program, silver).code == "gold"  # type: ignore[union-attr]
-    assert rules.next_tier(program, rules.tier_for_spend(program, 3_000_000)) is None
+    assert tiers.next_tier(program, silver).code == "gold"  # type: ignore[union-attr]
+    assert tiers.next_tier(program, tiers.for_spend(program, 3_000_000)) is None
 
 
 def test_points_payment_cap_is_a_share_of_the_total() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -19,7 +20,7 @@ REPLAYED = {
 }
 
 
-def _answer(model: type[Any], result: dict[str, Any], replayed: bool) -> Response:
+def _answer(model: type[Any], result: Mapping[str, Any], replayed: bool) -> Response:
     """Validated against the response model, serialized once (pydantic, in Rust)."""
     body = model.model_validate(result).model_dump_json()
     if replayed:
@@ -33,12 +34,12 @@ def _answer(model: type[Any], result: dict[str, Any], replayed: bool) -> Respons
 
 
 async def _quote(t: Tx, body: CheckoutIn) -> Response:
-    result = await t.read_hot(service.quote, body)
+    result = await t.reading.arun(service.quote, body)
     return Response(to_json(result), media_type="application/json")
 
 
 async def _commit(t: Tx, body: CheckoutIn) -> Response:
-    result, replayed = await t.hot(service.commit, body)
+    result, replayed = await t.arun(service.commit, body)
     if replayed:
         return _answer(CheckoutOut, result, replayed)
     return Response(to_json(result), 201, media_type="application/json")

@@ -1,33 +1,34 @@
 """What a sale reads before it is worked out: the store, the customer with their points account
-(locked for a commit), and the facts: the program version in force, a sale already committed
-with this receipt, the spend over the tier window, whether the customer bought before.
+(loyalty's `member`, locked for a commit), and the facts: the program version in force (an
+expression loyalty gives), a sale already committed with this receipt, the spend over the tier
+window, whether the customer bought before.
 
 A commit reads the facts in a statement of their own, after the account lock (loyalty/sale.py):
 PostgreSQL evaluates a statement's subqueries in the snapshot it took before waiting for a lock,
 so a sale that committed meanwhile would be missing from them. A quote locks nothing and reads
-the customer, the account and the facts in one statement.
+the customer, the account and the facts in one statement, which loyalty builds around the facts
+checkout adds (`sale.quote_member_statement`).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from regulars.checkout.models import Purchase
 from regulars.checkout.schemas import CheckoutIn, CustomerRef
 from regulars.customers import service as customers
-from regulars.customers.models import Customer
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import InvalidField, NotFound
 from regulars.kit.sql import Prebuilt
-from regulars.loyalty import rules, sale
+from regulars.loyalty import sale
 from regulars.loyalty import service as loyalty
-from regulars.loyalty.models import LoyaltyAccount, ProgramVersion
 from regulars.loyalty.program import Program
 from regulars.merchants import service as merchants
 
@@ -47,11 +48,6 @@ _OF_CUSTOMER = (
     _P.merchant_id == _param("merchant_id", _P.merchant_id),
     _P.customer_id == _param("customer_id", _P.customer_id),
 )
-_VERSION = (
-    select(func.max(ProgramVersion.version))
-    .where(ProgramVersion.merchant_id == _param("merchant_id", ProgramVersion.merchant_id))
-    .scalar_subquery()
-)
 
 
 def _spend_since(of_customer: tuple[Any, ...]) -> Any:
@@ -65,7 +61,7 @@ def _spend_since(of_customer: tuple[Any, ...]) -> Any:
 
 _FACTS = Prebuilt(
     select(
-        _VERSION,
+        sale.CURRENT_VERSION,
         select(_P.request_hash).where(*_RECEIPT).scalar_subquery(),
         select(_P.result).where(*_RECEIPT).scalar_subquery(),
         _spend_since(_OF_CUSTOMER),
@@ -107,35 +103,13 @@ def read_facts(
     return facts, program
 
 
-# A quote's one statement (see the module docstring); a customer without an account yet reads
-# as an empty one.
-_C, _A = Customer, LoyaltyAccount
+def _customer_facts(merchant_id: Any, customer_id: Any) -> list[Any]:
+    """The facts of a quote's one statement, about the customer found by it."""
+    of_customer = (_P.merchant_id == merchant_id, _P.customer_id == customer_id)
+    return [_spend_since(of_customer), exists().where(*of_customer)]
 
 
-def _quote_read_by(column: str) -> Prebuilt:
-    key = sale.KEYS[column]
-    of_customer = (_P.merchant_id == _C.merchant_id, _P.customer_id == _C.id)
-    q = (
-        select(
-            _C.id,
-            _C.birthday,
-            _C.locale,
-            func.coalesce(_A.balance, 0),
-            _A.tier_code,
-            _A.tier_since,
-            _A.below_tier_since,
-            _VERSION,
-            _spend_since(of_customer),
-            exists().where(*of_customer),
-        )
-        .select_from(_C)
-        .outerjoin(_A, and_(_A.merchant_id == _C.merchant_id, _A.customer_id == _C.id))
-        .where(*sale.live(key))
-    )
-    return Prebuilt(q)
-
-
-_QUOTE_READ = {column: _quote_read_by(column) for column in sale.KEYS}
+_QUOTE_READ = {column: sale.quote_member_statement(column, _customer_facts) for column in sale.KEYS}
 
 
 def _quote_read(
@@ -144,13 +118,12 @@ def _quote_read(
     version, program = loyalty.likely_program(session, ctx)
     since = clock.add_months(clock.now(), -program.tiers.window_months)
     column, key = _member_key(ctx, ref)
-    row = _QUOTE_READ[column].first(session, merchant_id=ctx.merchant_id, key=key, since=since)
-    if row is None:
+    found = sale.quote_member(_QUOTE_READ[column], session, ctx, key, since=since)
+    if found is None:
         raise InvalidField(f"customer.{_ref_field(ref)}", "no such customer")
-    cid, birthday, locale, balance, code, tier_since, below, read_version, spend, bought = row
-    member = sale.Member(cid, birthday, locale, balance, rules.TierState(code, tier_since, below))
-    if (read_version or 0) != version:  # the program moved on: the facts under the new one
-        facts, program = read_facts(session, ctx, store_id, receipt_id, cid)
+    member, read_version, (spend, bought) = found
+    if read_version != version:  # the program moved on: the facts under the new one
+        facts, program = read_facts(session, ctx, store_id, receipt_id, member.customer_id)
         return member, facts, program
     return member, Facts(version, None, None, int(spend), bool(bought)), program
 
@@ -205,3 +178,14 @@ def read(session: Session, ctx: Ctx, body: CheckoutIn, lock: bool) -> Read:
     customer_id = member.customer_id if member else None
     facts, program = read_facts(session, ctx, store_id, body.receipt_id, customer_id)
     return Read(store_id, member, facts, program)
+
+
+_SPEND = Prebuilt(select(_spend_since(_OF_CUSTOMER)))
+
+
+def qualifying_spend(session: Session, ctx: Ctx, customer_id: uuid.UUID, since: datetime) -> int:
+    """What the customer paid in money after `since`, refunds taken off: the tier's qualifying
+    spend (loyalty/tiers.py is handed this for refunds and the daily job)."""
+    return int(
+        _SPEND.scalar(session, merchant_id=ctx.merchant_id, customer_id=customer_id, since=since)
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from regulars.kit.money import format_money, format_number
 from regulars.web.i18n import choose, translations
 
 
-def receipt_lines(result: dict[str, Any], locale: str | None, shop_locale: str) -> list[str]:
+def receipt_lines(result: Mapping[str, Any], locale: str | None, shop_locale: str) -> list[str]:
     lang = choose(locale, shop_locale)
     _ = translations(lang).gettext
     currency = result["currency"]

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regulars.checkout.models import Purchase, PurchaseLine, Refund
+from regulars.checkout.reads import qualifying_spend
 from regulars.checkout.schemas import RefundIn
 from regulars.checkout.service import ReceiptConflict, request_hash
-from regulars.checkout.tiers import retier
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
-from regulars.loyalty import ledger, rules
-from regulars.loyalty import service as loyalty
+from regulars.loyalty import rules
+from regulars.loyalty import sale as loyalty_sale
 
 
 def refund(
@@ -145,38 +145,14 @@ def _reverse_loyalty(
     returned_points: int,
 ) -> int:
     assert purchase.customer_id is not None
-    customer_id = purchase.customer_id
-    program = loyalty.program_version(session, ctx, purchase.program_version)
-    account = ledger.lock_account(session, ctx, customer_id)
-    balance = account.balance
-    if returned_points:
-        balance = ledger.post(
-            session,
-            ctx,
-            customer_id,
-            returned_points,
-            "refund",
-            ledger.REFUND_PAYMENT,
-            purchase_id=purchase.id,
-        ).balance
-    if reversed_points:
-        balance = ledger.post(
-            session,
-            ctx,
-            customer_id,
-            -reversed_points,
-            "refund",
-            ledger.REFUND_EARNED,
-            purchase_id=purchase.id,
-            expires_at=loyalty.earn_expiry_of(session, ctx, purchase.id),
-            allow_debt=True,
-        ).balance
+    session.flush()  # the refunded quantities and total, which the tier's spend reads
     refunded = [
         rules.Line(line.sku, line.category, take[line.line_no], 0)
         for line in lines
         if take.get(line.line_no)
     ]
-    loyalty.remove_stamps(session, ctx, customer_id, program, refunded)
-    current = loyalty.current_program(session, ctx)[1]
-    retier(session, ctx, current, customer_id, "refund", account)
-    return balance
+    reversal = loyalty_sale.Reversal(
+        purchase.customer_id, purchase.id, purchase.program_version, reversed_points,
+        returned_points, refunded,
+    )  # fmt: skip
+    return loyalty_sale.reverse(session, ctx, reversal, spend=qualifying_spend)

@@ -42,7 +42,7 @@ async def lookup_customer(
     code: str | None = Query(None, max_length=40, description="Member code or scanned QR"),
     t: Tx = Depends(tx),
 ) -> object:
-    return await t.hot(service.lookup, phone=phone, code=code)
+    return await t.arun(service.lookup, phone=phone, code=code)
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
@@ -63,7 +63,7 @@ def erase_customer(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> Response:
 
 @router.get("/customers/{customer_id}/export", response_model=CustomerExport)
 def export_customer(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
-    return t.audited(service.export_customer, customer_id)
+    return t.writing(service.export_customer, customer_id)
 
 
 @router.get(

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from regulars.customers.identity import parse_phone
 from regulars.customers.models import Customer, PortalCode
+from regulars.db import after_commit
 from regulars.kit import clock
 from regulars.kit.context import MerchantInfo
 from regulars.kit.errors import InvalidField, TooManyRequests
@@ -113,7 +114,7 @@ def request_code(
     )
     session.flush()
     body = compose(merchant, code, customer.locale, max(1, policy.ttl_seconds // 60))
-    event.listen(session, "after_commit", lambda _s: channel.send(phone, body), once=True)
+    after_commit(session, lambda: channel.send(phone, body))
 
 
 def verify_code(

@@ -23,16 +23,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from regulars import daily
 from regulars.checkout import refunds as checkout_refunds
 from regulars.checkout import service as checkout
-from regulars.checkout import tiers as checkout_tiers
 from regulars.checkout.schemas import CheckoutIn, CustomerRef, LineIn, RefundIn, RefundLineIn
 from regulars.demo.loyalty import DRINKS, Item
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.loyalty import ledger, rules
 from regulars.loyalty import rewards as loyalty_rewards
-from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
 
 # Chances per visit, tuned with the habits below so the two shops ring up about 3,500 sales.
@@ -310,7 +309,7 @@ class _Year:
                 return
             self.holding[m.id] += sum(s["completed_now"] for s in result["stamps"])
             if self.holding[m.id] < MAX_VOUCHERS and rng.random() < REDEEM_CHANCE:
-                self.redeem(m, result["balance"])
+                self.redeem(m, result["balance"] or 0)
         if rng.random() < REFUND_CHANCE:
             back = when + timedelta(minutes=rng.randint(20, 36 * 60))
             purchase_id = uuid.UUID(result["purchase_id"])
@@ -351,15 +350,19 @@ class _Year:
             checkout_refunds.refund(self.session, self.till.manager, purchase_id, body)
         self.stats.refunds += 1
 
+    def _in_session(self, fn: Callable[[Session], Any]) -> Any:
+        """The daily jobs' transactions, inside the demo's one seeding transaction."""
+        return fn(self.session)
+
     def jobs(self, when: datetime, tiers: bool) -> None:
         """What the nightly `regulars expire` and `regulars recompute-tiers` would have done."""
         with clock.frozen(when):
-            expired = loyalty.expire_all(self.session, self.till.system)
+            expired = daily.JOBS["points.expire"].run(self.till.system, self._in_session)
             self.stats.jobs["points_expired"] += expired["points"]
             self.stats.jobs["expiry_runs"] += 1
             if tiers:
-                changed = checkout_tiers.recompute_tiers(self.session, self.till.system)
-                self.stats.jobs["tier_changes"] += changed
+                changed = daily.JOBS["tiers.recompute"].run(self.till.system, self._in_session)
+                self.stats.jobs["tier_changes"] += changed["tier_changes"]
                 self.stats.jobs["tier_runs"] += 1
 
 

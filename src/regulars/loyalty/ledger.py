@@ -1,8 +1,14 @@
 """The points ledger. Entries are only ever appended; the account balance moves in the same
 transaction, by a single conditional UPDATE, so concurrent debits can never overdraw:
 
-    UPDATE loyalty_accounts SET balance = balance + :delta
-    WHERE ... AND balance + :delta >= 0 RETURNING balance
+    UPDATE loyalty_accounts SET balance = balance + :delta, ...
+    WHERE ... AND (:debit = 0 OR balance >= :debit) RETURNING balance
+
+Every writer of points goes through the two definitions here, `account_update` and `entry_rows`:
+a sale (loyalty/sale.py; on PostgreSQL as part of checkout's one statement, `sale_ctes`), a
+refund, an adjustment, a redemption, an expiry. A new column of `points_entries` is added to the
+model and to `entry_rows`, and both engines' statements follow (tests/loyalty/test_ledger_rows.py
+holds `entry_rows` to the table).
 
 Under PostgreSQL's READ COMMITTED the second of two racing updates re-checks the WHERE against
 the committed row; on SQLite writers are serialised by BEGIN IMMEDIATE.
@@ -17,17 +23,26 @@ An `expire` entry is a debit like any other, so replaying never expires a point 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Boolean, bindparam, column, func, insert, literal, or_, select, true, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.selectable import CTE
 
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict
-from regulars.kit.sql import insert_ignore
+from regulars.kit.ids import new_id
+from regulars.kit.sql import Prebuilt, insert_ignore
 from regulars.loyalty.models import LoyaltyAccount, PointsEntry
+
+if TYPE_CHECKING:
+    from regulars.loyalty.tiers import TierState
 
 EARNING_KINDS = ("earn", "bonus")
 # Reasons are stable codes, translated where they are shown (docs/loyalty.md lists them); earning
@@ -37,6 +52,7 @@ SALE_PAYMENT = "sale_payment"
 REFUND_PAYMENT = "refund_payment"
 REFUND_EARNED = "refund_earned"
 EXPIRY = "expiry"
+REASON_LENGTH = 200
 
 
 def reward_reason(name: str) -> str:
@@ -44,6 +60,7 @@ def reward_reason(name: str) -> str:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_A, _E = LoyaltyAccount, PointsEntry
 
 
 class InsufficientPoints(Conflict):
@@ -51,16 +68,196 @@ class InsufficientPoints(Conflict):
 
 
 @dataclass(frozen=True)
+class Entry:
+    """One ledger entry to append: signed points, kind, reason (a code, or a manager's words)."""
+
+    points: int
+    kind: str
+    reason: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Written:
+    """An entry as written (what the API shows of it)."""
+
+    id: uuid.UUID
+    points: int
+    kind: str
+    reason: str
+    purchase_id: uuid.UUID | None
+    voucher_id: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Posted:
-    entry: PointsEntry
+    entry: Written
     balance: int
+
+
+def _param(name: str, column_: Any) -> Any:
+    """A bind typed like `column_`, so the column type's own processing applies."""
+    return bindparam(name, type_=column_.type)
+
+
+# --- the two definitions ------------------------------------------------------------------------
+
+
+def entry_rows(
+    ctx: Ctx,
+    customer_id: uuid.UUID,
+    entries: Sequence[Entry],
+    now: datetime,
+    *,
+    purchase_id: uuid.UUID | None = None,
+    voucher_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
+    """Every column of each entry's row, for either engine's statement."""
+    actor = ctx.actor
+    return [
+        {
+            "merchant_id": ctx.merchant_id,
+            "id": new_id(),
+            "customer_id": customer_id,
+            "points": e.points,
+            "kind": e.kind,
+            "reason": e.reason[:REASON_LENGTH],
+            "purchase_id": purchase_id,
+            "voucher_id": voucher_id,
+            "expires_at": e.expires_at,
+            "created_at": now,
+            "actor_type": actor.kind,
+            "actor_id": actor.id,
+        }
+        for e in entries
+    ]
+
+
+@dataclass(frozen=True)
+class Move:
+    """What a set of entries does to the account row. `debit` is what the balance must cover (0
+    lets a refund's clawback run into debt); a sale also sets its spend and tier."""
+
+    merchant_id: uuid.UUID
+    customer_id: uuid.UUID
+    debit: int
+    delta: int
+    earned: int
+    now: datetime
+    spend: int | None = None
+    tier: TierState | None = None
+
+    def values(self) -> dict[str, Any]:
+        values = {
+            "merchant_id": self.merchant_id,
+            "customer_id": self.customer_id,
+            "debit": self.debit,
+            "delta": self.delta,
+            "earned": self.earned,
+            "now": self.now,
+        }
+        if self.tier is not None:
+            values |= {
+                "spend": self.spend,
+                "tier_code": self.tier.code,
+                "tier_since": self.tier.since,
+                "below_tier_since": self.tier.below_since,
+            }
+        return values
+
+
+def move_of(
+    ctx: Ctx,
+    customer_id: uuid.UUID,
+    entries: Sequence[Entry],
+    now: datetime,
+    *,
+    allow_debt: bool = False,
+    spend: int | None = None,
+    tier: TierState | None = None,
+) -> Move:
+    debit = 0 if allow_debt else -sum(e.points for e in entries if e.points < 0)
+    delta = sum(e.points for e in entries)
+    earned = sum(e.points for e in entries if e.points > 0 and e.kind in EARNING_KINDS)
+    return Move(ctx.merchant_id, customer_id, debit, delta, earned, now, spend, tier)
+
+
+def account_update(sale: bool) -> Update:
+    """The account row moved by a set of entries, guarded so that debits never overdraw; a sale
+    that takes no points may land on a refund's debt. `sale`: spend and tier are set too."""
+    stmt = (
+        update(_A)
+        .where(
+            _A.merchant_id == _param("merchant_id", _A.merchant_id),
+            _A.customer_id == _param("customer_id", _A.customer_id),
+            or_(_param("debit", _A.balance) == 0, _A.balance >= _param("debit", _A.balance)),
+        )
+        .values(
+            balance=_A.balance + _param("delta", _A.balance),
+            lifetime_earned=_A.lifetime_earned + _param("earned", _A.lifetime_earned),
+            updated_at=_param("now", _A.updated_at),
+        )
+    )
+    if sale:
+        stmt = stmt.values(
+            qualifying_spend=_param("spend", _A.qualifying_spend),
+            tier_code=_param("tier_code", _A.tier_code),
+            tier_since=_param("tier_since", _A.tier_since),
+            below_tier_since=_param("below_tier_since", _A.below_tier_since),
+        )
+    return stmt
+
+
+_MOVE = {sale: Prebuilt(account_update(sale).returning(_A.balance)) for sale in (False, True)}
+_INSERT_ENTRIES = Prebuilt(insert(_E))
+ENTRY_COLUMNS = tuple(c.name for c in _E.__table__.columns)
+
+
+def write(session: Session, move: Move, rows: list[dict[str, Any]]) -> int | None:
+    """The account update, then the entries: the new balance, or None (and nothing written)
+    when the balance does not cover the debit. The caller holds the account lock or relies on
+    the guard alone (one UPDATE is atomic)."""
+    balance = _MOVE[move.tier is not None].scalar(session, **move.values())
+    if balance is None:
+        return None
+    _INSERT_ENTRIES.many(session, rows)
+    return int(balance)
+
+
+def sale_ctes(gate: CTE) -> tuple[CTE, CTE]:
+    """PostgreSQL: `write` for a sale as two data-modifying CTEs of checkout's one statement,
+    which run only when `gate` (the sale's insert) returned a row and `:member` is true. The
+    entries come as one array per column (`entry_arrays`)."""
+    settle = (
+        account_update(sale=True)
+        .where(bindparam("member", type_=Boolean), select(literal(1)).select_from(gate).exists())
+        .returning(literal(1).label("settled"))
+        .cte("settle")
+    )
+    columns = list(_E.__table__.columns)
+    arrays = func.unnest(
+        *(bindparam(f"entry_{c.name}", type_=postgresql.ARRAY(c.type)) for c in columns)
+    ).table_valued(*(column(c.name, c.type) for c in columns))
+    entry = arrays.render_derived(name="entry")
+    rows = select(*(entry.c[c.name] for c in columns)).select_from(settle).join(entry, true())
+    entries = insert(_E).from_select(ENTRY_COLUMNS, rows).cte("entries")
+    return settle, entries
+
+
+def entry_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {f"entry_{name}": [row[name] for row in rows] for name in ENTRY_COLUMNS}
+
+
+# --- accounts ---------------------------------------------------------------------------------
 
 
 def ensure_account(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> bool:
     """Create the customer's account row if missing; True when this call created it."""
     return insert_ignore(
         session,
-        LoyaltyAccount.__table__,  # type: ignore[arg-type]
+        _A.__table__,  # type: ignore[arg-type]
         {
             "merchant_id": ctx.merchant_id,
             "customer_id": customer_id,
@@ -75,11 +272,8 @@ def lock_account(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> LoyaltyA
     """The customer's account row, created if missing, locked for the rest of the transaction."""
     ensure_account(session, ctx, customer_id)
     q = (
-        select(LoyaltyAccount)
-        .where(
-            LoyaltyAccount.merchant_id == ctx.merchant_id,
-            LoyaltyAccount.customer_id == customer_id,
-        )
+        select(_A)
+        .where(_A.merchant_id == ctx.merchant_id, _A.customer_id == customer_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -103,42 +297,21 @@ def post(
     zero raises InsufficientPoints unless `allow_debt` (refund clawback only)."""
     if points == 0:
         raise ValueError("a ledger entry moves at least one point")
-    earned = points if kind in EARNING_KINDS and points > 0 else 0
-    stmt = (
-        update(LoyaltyAccount)
-        .where(
-            LoyaltyAccount.merchant_id == ctx.merchant_id,
-            LoyaltyAccount.customer_id == customer_id,
-        )
-        .values(
-            balance=LoyaltyAccount.balance + points,
-            lifetime_earned=LoyaltyAccount.lifetime_earned + earned,
-            updated_at=clock.now(),
-        )
-        .returning(LoyaltyAccount.balance)
+    now = clock.now()
+    entries = [Entry(points, kind, reason, expires_at)]
+    move = move_of(ctx, customer_id, entries, now, allow_debt=allow_debt)
+    rows = entry_rows(
+        ctx, customer_id, entries, now, purchase_id=purchase_id, voucher_id=voucher_id
     )
-    if points < 0 and not allow_debt:
-        stmt = stmt.where(LoyaltyAccount.balance + points >= 0)
-    balance = session.execute(stmt).scalar_one_or_none()
+    session.flush()  # ORM changes before the statements (they go straight to the connection)
+    balance = write(session, move, rows)
     if balance is None and ensure_account(session, ctx, customer_id):
-        balance = session.execute(stmt).scalar_one_or_none()  # first entry of this customer
+        balance = write(session, move, rows)  # first entry of this customer
     if balance is None:
         raise InsufficientPoints(f"the balance does not cover {-points} points")
-    entry = PointsEntry(
-        merchant_id=ctx.merchant_id,
-        customer_id=customer_id,
-        points=points,
-        kind=kind,
-        reason=reason[:200],
-        purchase_id=purchase_id,
-        voucher_id=voucher_id,
-        expires_at=expires_at,
-        actor_type=ctx.actor.kind,
-        actor_id=ctx.actor.id,
-    )
-    session.add(entry)
-    session.flush()
-    return Posted(entry, balance)
+    row = rows[0]
+    written = Written(**{k: row[k] for k in Written.__dataclass_fields__})
+    return Posted(written, balance)
 
 
 def balance(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from regulars.customers import service as customers
 from regulars.kit import clock, codes
 from regulars.kit.context import Ctx
-from regulars.kit.errors import Conflict, NotFound
+from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.loyalty import ledger
 from regulars.loyalty.models import Reward, Voucher
 from regulars.loyalty.schemas import RewardCreate, RewardUpdate
@@ -143,6 +144,43 @@ def redeem(
         voucher_id=voucher.id,
     )
     return voucher, posted.balance
+
+
+@dataclass(frozen=True)
+class Usable:
+    """A voucher a sale may apply: what pricing needs of it (checkout/pricing.py)."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    amount: int
+    percent: int
+    sku: str | None
+
+
+def usable_vouchers(
+    session: Session, ctx: Ctx, codes_in: Sequence[str], customer_id: uuid.UUID | None
+) -> list[Usable]:
+    """The vouchers a sale names (`vouchers`), each the customer's own, unused and unexpired;
+    the error names the field (`vouchers.<i>`)."""
+    found: list[Usable] = []
+    for i, code in enumerate(codes_in):
+        field_name = f"vouchers.{i}"
+        voucher = find_voucher(session, ctx, code)
+        if voucher is None or customer_id is None or voucher.customer_id != customer_id:
+            raise InvalidField(field_name, "unknown voucher for this customer")
+        if any(v.id == voucher.id for v in found):
+            raise InvalidField(field_name, "the same voucher twice")
+        if voucher.status != "issued":
+            raise Conflict(
+                f"voucher {i} was already used", [{"field": field_name, "message": "used"}]
+            )
+        if voucher.expires_at <= clock.now():
+            raise InvalidField(field_name, "the voucher has expired")
+        v = voucher
+        found.append(Usable(v.id, v.code, v.name, v.kind, v.amount, v.percent, v.sku))
+    return found
 
 
 def find_voucher(session: Session, ctx: Ctx, code: str) -> Voucher | None:

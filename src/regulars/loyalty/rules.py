@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from regulars.loyalty.program import Program, StampCard, Tier
 
@@ -99,61 +99,6 @@ def stamp_quantity(card: StampCard, lines: Sequence[Line]) -> int:
         for line in lines
         if line.quantity > 0 and (line.sku in card.skus or line.category in card.categories)
     )
-
-
-def tier_for_spend(program: Program, spend: int) -> Tier | None:
-    """The highest tier whose qualifying spend is reached."""
-    reached = [t for t in program.tiers.levels if spend >= t.min_spend]
-    return reached[-1] if reached else None
-
-
-def next_tier(program: Program, current: Tier | None) -> Tier | None:
-    levels = program.tiers.levels
-    if current is None:
-        return levels[0] if levels else None
-    index = next(i for i, t in enumerate(levels) if t.code == current.code)
-    return levels[index + 1] if index + 1 < len(levels) else None
-
-
-@dataclass(frozen=True)
-class TierState:
-    """A customer's tier as the account row holds it."""
-
-    code: str | None = None
-    since: datetime | None = None
-    below_since: datetime | None = None  # spend fell below the tier; the downgrade waits
-
-
-@dataclass(frozen=True)
-class TierMove:
-    from_tier: str | None
-    to_tier: str | None
-    reason: str
-
-
-def tier_after(
-    program: Program, state: TierState, spend: int, now: datetime, reason: str
-) -> tuple[TierState, TierMove | None]:
-    """Upgrade at once; downgrade only after the spend stayed below for the grace period; a tier
-    removed from the program gives way to the one the spend reaches."""
-    levels = [t.code for t in program.tiers.levels]
-    target = tier_for_spend(program, spend)
-    target_code = target.code if target else None
-    target_rank = levels.index(target_code) if target_code else -1
-    current_rank = levels.index(state.code) if state.code in levels else -1
-    change = False
-    below_since = state.below_since
-    if (state.code is not None and state.code not in levels) or target_rank > current_rank:
-        change = True
-    elif target_rank == current_rank:
-        below_since = None
-    elif below_since is None:
-        below_since = now
-    elif now - below_since >= timedelta(days=program.tiers.downgrade_grace_days):
-        change, reason = True, "downgrade after grace"
-    if change and target_code != state.code:
-        return TierState(target_code, now, None), TierMove(state.code, target_code, reason)
-    return TierState(state.code, state.since, below_since), None
 
 
 def points_payment_cap(program: Program, total: int) -> int:

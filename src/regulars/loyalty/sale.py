@@ -1,26 +1,31 @@
-"""The loyalty side of one sale, on the hot path (quote and commit), in prebuilt statements.
+"""Loyalty's side of a sale: the one entry point checkout calls (quote, commit, refund).
 
-Read: the customer with their points account, in one statement. On commit the account row is
-locked (FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE already holds the one write lock).
-Every writer of an account's balance, tier or stamps takes that lock first (lock order: the
-account, then vouchers), so what a sale works out from the row (balance, tier, stamps) still
-holds when it writes. A customer's first sale creates the account row, then takes the same lock.
+Checkout hands over the sale's facts (the customer found, the priced lines, what was paid, the
+customer's spend and whether they bought before) and gets typed answers back: the `Member` it
+reads, the `Outcome` it works out in memory (points, tier, stamps), the `Settlement` it writes.
+No module outside loyalty/ names loyalty's tables.
 
-Write: one UPDATE of the account (balance, lifetime earned, qualifying spend, tier) guarded so
-that debits never overdraw; one INSERT of the sale's ledger entries; the stamp rows that moved;
-the tier change, if any. The balance so moves in the same transaction as its entries
-(DESIGN.md invariant 3).
+Read: the customer with their points account, in one statement (a quote reads the program
+version and checkout's facts in the same statement, `quote_member`). On commit the account row
+is locked (FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE already holds the one write
+lock). Every writer of an account's balance, tier or stamps takes that lock first (lock order:
+the account, then vouchers), so what a sale works out from the row still holds when it writes. A
+customer's first sale creates the account row, then takes the same lock.
+
+Write: the ledger's two definitions (loyalty/ledger.py: the guarded account update and the entry
+rows), run as two statements (`settle`) or, on PostgreSQL, as CTEs of checkout's one statement
+(`ledger.sale_ctes`); then the stamp rows that moved and the tier change (`record_moves`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, insert, literal, or_, select, update
+from sqlalchemy import BigInteger, and_, bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,9 +36,11 @@ from regulars.kit.context import Ctx
 from regulars.kit.errors import NotFound
 from regulars.kit.ids import new_id
 from regulars.kit.sql import Prebuilt
-from regulars.loyalty import ledger, rewards, rules
-from regulars.loyalty.models import LoyaltyAccount, PointsEntry, StampProgress, TierChange
+from regulars.loyalty import ledger, rewards, rules, tiers
+from regulars.loyalty import service as loyalty
+from regulars.loyalty.models import LoyaltyAccount, ProgramVersion, StampProgress, TierChange
 from regulars.loyalty.program import Program
+from regulars.loyalty.tiers import TierMove, TierState
 
 STAMP_VOUCHER_DAYS = 90
 
@@ -49,7 +56,7 @@ class Member:
     birthday: date | None
     locale: str | None
     balance: int
-    tier: rules.TierState
+    tier: TierState
 
 
 _A, _C = LoyaltyAccount, Customer
@@ -129,11 +136,11 @@ def member(session: Session, ctx: Ctx, column: str, key: Any, lock: bool) -> Mem
         found = _CUSTOMER[column].first(session, merchant_id=ctx.merchant_id, key=key)
         if found is not None:
             cid, birthday, locale = found
-            return Member(cid, birthday, locale, 0, rules.TierState())
+            return Member(cid, birthday, locale, 0, TierState())
     if row is None:
         raise NotFound("customer not found")
     cid, birthday, locale, balance, code, since, below = row
-    return Member(cid, birthday, locale, balance, rules.TierState(code, since, below))
+    return Member(cid, birthday, locale, balance, TierState(code, since, below))
 
 
 # --- stamps ------------------------------------------------------------------------------------
@@ -186,103 +193,169 @@ def stamps_held(session: Session, ctx: Ctx, customer_id: uuid.UUID, lock: bool) 
     return {code: stamps for code, stamps in rows}
 
 
-# --- writing the sale --------------------------------------------------------------------------
+# --- the quote's one read ----------------------------------------------------------------------
 
-_SETTLE = Prebuilt(
-    update(_A)
-    .where(
-        _A.merchant_id == _param("merchant_id", _A.merchant_id),
-        _A.customer_id == _param("customer_id", _A.customer_id),
-        # Debits never overdraw; a sale that takes no points may land on a refund's debt.
-        or_(_param("debit", _A.balance) == 0, _A.balance >= _param("debit", _A.balance)),
-    )
-    .values(
-        balance=_A.balance + _param("delta", _A.balance),
-        lifetime_earned=_A.lifetime_earned + _param("earned", _A.lifetime_earned),
-        qualifying_spend=_param("spend", _A.qualifying_spend),
-        tier_code=_param("tier_code", _A.tier_code),
-        tier_since=_param("tier_since", _A.tier_since),
-        below_tier_since=_param("below_tier_since", _A.below_tier_since),
-        updated_at=_param("now", _A.updated_at),
-    )
+# The program version in force, for a statement that reads the sale's facts (checkout/reads.py).
+CURRENT_VERSION = (
+    select(func.max(ProgramVersion.version))
+    .where(ProgramVersion.merchant_id == _param("merchant_id", ProgramVersion.merchant_id))
+    .scalar_subquery()
 )
-_ENTRIES = Prebuilt(insert(PointsEntry))
-_TIER_CHANGE = Prebuilt(insert(TierChange))
+
+
+def quote_member_statement(
+    column: str, facts: Callable[[Any, Any], Sequence[ColumnElement[Any]]]
+) -> Prebuilt:
+    """A quote's one statement: the customer found by `column`, their account (a customer
+    without one yet reads as an empty one), the program version, and the columns `facts(merchant
+    id, customer id)` that checkout adds about the customer's sales. Locks nothing."""
+    q = (
+        select(
+            _C.id,
+            _C.birthday,
+            _C.locale,
+            func.coalesce(_A.balance, 0),
+            _A.tier_code,
+            _A.tier_since,
+            _A.below_tier_since,
+            CURRENT_VERSION,
+            *facts(_C.merchant_id, _C.id),
+        )
+        .select_from(_C)
+        .outerjoin(_A, and_(_A.merchant_id == _C.merchant_id, _A.customer_id == _C.id))
+        .where(*live(KEYS[column]))
+    )
+    return Prebuilt(q)
+
+
+def quote_member(
+    statement: Prebuilt, session: Session, ctx: Ctx, key: Any, **values: Any
+) -> tuple[Member, int, tuple[Any, ...]] | None:
+    """(the member, the program version in force, checkout's facts) read by a statement from
+    `quote_member_statement`; None when there is no such live customer."""
+    row = statement.first(session, merchant_id=ctx.merchant_id, key=key, **values)
+    if row is None:
+        return None
+    cid, birthday, locale, balance, code, since, below, version = row[:8]
+    member = Member(cid, birthday, locale, balance, TierState(code, since, below))
+    return member, int(version or 0), tuple(row[8:])
+
+
+# --- working the sale out ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Entry:
-    points: int
-    kind: str
-    reason: str
-    expires_at: datetime | None = None
+class SaleFacts:
+    """What checkout knows of the customer's sales before this one."""
+
+    spend: int  # qualifying spend over the tier window
+    bought_before: bool
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What a sale does to the member's loyalty, worked out before anything is written."""
 
-    entries: list[Entry]
+    earned: rules.Earned
+    entries: list[ledger.Entry]
     spend: int
-    tier: rules.TierState
-    move: rules.TierMove | None
+    tier: TierState
+    move: TierMove | None
     stamps: list[StampMove]
+
+
+def work_out(
+    program: Program,
+    member: Member,
+    facts: SaleFacts,
+    lines: Sequence[rules.Line],
+    paid: int,
+    redeem_points: int,
+    stamps_have: dict[str, int],
+    now: datetime,
+    timezone: str,
+) -> Outcome:
+    """Points earned and paid, the new tier and the stamps of a sale, in memory (pure rules)."""
+    earned = rules.earn_points(
+        program,
+        lines,
+        rules.Facts(
+            today=clock.today(timezone),
+            birthday=member.birthday,
+            first_purchase=bool(program.bonuses.first_purchase_points) and not facts.bought_before,
+            tier=tiers.by_code(program, member.tier.code),
+        ),
+        paid=paid,
+    )
+    entries = []
+    if redeem_points:
+        entries.append(ledger.Entry(-redeem_points, "payment", ledger.SALE_PAYMENT))
+    expires_at = loyalty.entry_expiry(program, now)
+    for rule, points in earned.breakdown:
+        kind = "earn" if rule == "base" else "bonus"
+        entries.append(ledger.Entry(points, kind, rule, expires_at))
+    spend = facts.spend + paid
+    tier, move = tiers.after(program, member.tier, spend, now, "sale")
+    stamps = stamp_moves(program, stamps_have, lines)
+    return Outcome(earned, entries, spend, tier, move, stamps)
+
+
+def shown(program: Program, outcome: Outcome) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The stamp cards and the tier as a sale's answer shows them."""
+    moves = {m.card: m for m in outcome.stamps}
+    stamps = [
+        loyalty.stamp_out(card, moves[card.code].stamps, moves[card.code].completed_now)
+        for card in program.stamp_cards
+    ]
+    return stamps, tiers.tier_out(program, outcome.spend, outcome.tier.code)
+
+
+def balance_after(member: Member, outcome: Outcome) -> int:
+    return member.balance + sum(e.points for e in outcome.entries)
+
+
+# --- writing the sale ----------------------------------------------------------------------------
+
+_TIER_CHANGE = Prebuilt(insert(TierChange))
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a sale writes to the ledger: the account's move and the entry rows."""
+
+    move: ledger.Move
+    rows: list[dict[str, Any]]
+
+    def values(self) -> dict[str, Any]:
+        """For checkout's one statement on PostgreSQL (`ledger.sale_ctes`)."""
+        return self.move.values() | ledger.entry_arrays(self.rows) | {"member": True}
+
+
+# The same values for an anonymous sale: the account update matches no row.
+ANONYMOUS = dict.fromkeys(
+    ("customer_id", "debit", "delta", "earned", "now", "spend", "tier_code", "tier_since",
+     "below_tier_since"),
+) | {"member": False} | {f"entry_{name}": [] for name in ledger.ENTRY_COLUMNS}  # fmt: skip
 
 
 def settlement(
     ctx: Ctx, member: Member, outcome: Outcome, purchase_id: uuid.UUID, now: datetime
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """What a sale writes to the ledger: the account update's values (guarded so that debits
-    never overdraw) and the entry rows, for `settle` or for checkout's one-statement write on
-    PostgreSQL (checkout/sale_rows.py)."""
-    mid, cid = ctx.merchant_id, member.customer_id
-    entries = outcome.entries
-    tier = outcome.tier
-    settle = {
-        "merchant_id": mid,
-        "customer_id": cid,
-        "debit": -sum(e.points for e in entries if e.points < 0),
-        "delta": sum(e.points for e in entries),
-        "earned": sum(e.points for e in entries if e.points > 0 and e.kind in ledger.EARNING_KINDS),
-        "spend": outcome.spend,
-        "tier_code": tier.code,
-        "tier_since": tier.since,
-        "below_tier_since": tier.below_since,
-        "now": now,
-    }
-    actor = ctx.actor
-    rows = [
-        {
-            "merchant_id": mid,
-            "id": new_id(),
-            "customer_id": cid,
-            "points": e.points,
-            "kind": e.kind,
-            "reason": e.reason[:200],
-            "purchase_id": purchase_id,
-            "voucher_id": None,
-            "expires_at": e.expires_at,
-            "created_at": now,
-            "actor_type": actor.kind,
-            "actor_id": actor.id,
-        }
-        for e in entries
-    ]
-    return settle, rows
+) -> Settlement:
+    cid = member.customer_id
+    move = ledger.move_of(ctx, cid, outcome.entries, now, spend=outcome.spend, tier=outcome.tier)
+    rows = ledger.entry_rows(ctx, cid, outcome.entries, now, purchase_id=purchase_id)
+    return Settlement(move, rows)
 
 
-def insufficient(settle: dict[str, Any]) -> ledger.InsufficientPoints:
-    return ledger.InsufficientPoints(f"the balance does not cover {settle['debit']} points")
+def insufficient(settle: Settlement) -> ledger.InsufficientPoints:
+    return ledger.InsufficientPoints(f"the balance does not cover {settle.move.debit} points")
 
 
-def settle(session: Session, settle: dict[str, Any], rows: list[dict[str, Any]]) -> bool:
-    """The account update and the entries of `settlement`, one statement each (SQLite's path);
-    False, and nothing written, when the balance does not cover the debit. The caller holds the
-    account lock (`member(lock=True)`)."""
-    if _SETTLE.run(session, **settle) != 1:
-        return False
-    _ENTRIES.many(session, rows)
-    return True
+def settle(session: Session, settle: Settlement) -> bool:
+    """The ledger write of a sale as two statements (SQLite's path); False, and nothing
+    written, when the balance does not cover the debit. The caller holds the account lock
+    (`member(lock=True)`)."""
+    return ledger.write(session, settle.move, settle.rows) is not None
 
 
 def record_moves(
@@ -338,3 +411,47 @@ def _record_stamps(
                 expires_at=now + timedelta(days=STAMP_VOUCHER_DAYS),
                 purchase_id=None,
             )
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """A refund's facts, from checkout: the sale, the share of its points to take back and to
+    give back (already worked out in proportion to the goods refunded), the lines refunded."""
+
+    customer_id: uuid.UUID
+    purchase_id: uuid.UUID
+    program_version: int
+    points_reversed: int  # of those the sale earned
+    points_returned: int  # of those the sale was paid with
+    lines: list[rules.Line]
+
+
+def reverse(session: Session, ctx: Ctx, refund: Reversal, spend: tiers.SpendSince) -> int:
+    """Undo a refund's share of a sale's loyalty: points paid come back, points earned go
+    (possibly into debt, which future earnings repay), the refunded items' stamps go, and the
+    tier is recomputed on the spend that is left. The new balance."""
+    cid = refund.customer_id
+    account = ledger.lock_account(session, ctx, cid)
+    balance = account.balance
+    if refund.points_returned:
+        balance = ledger.post(
+            session, ctx, cid, refund.points_returned, "refund", ledger.REFUND_PAYMENT,
+            purchase_id=refund.purchase_id,
+        ).balance  # fmt: skip
+    if refund.points_reversed:
+        balance = ledger.post(
+            session, ctx, cid, -refund.points_reversed, "refund", ledger.REFUND_EARNED,
+            purchase_id=refund.purchase_id,
+            expires_at=loyalty.earn_expiry_of(session, ctx, refund.purchase_id),
+            allow_debt=True,
+        ).balance  # fmt: skip
+    program = loyalty.program_version(session, ctx, refund.program_version)
+    loyalty.remove_stamps(session, ctx, cid, program, refund.lines)
+    current = loyalty.current_program(session, ctx)[1]
+    session.refresh(account)  # the posts moved the balance by statement
+    qualifying = spend(session, ctx, cid, tiers.window_start(current, clock.now()))
+    tiers.apply(session, ctx, account, current, qualifying, "refund")
+    return balance

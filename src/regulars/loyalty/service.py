@@ -19,14 +19,8 @@ from regulars.kit.errors import Conflict, NotFound
 from regulars.kit.money import exponent
 from regulars.kit.pagination import Page, PageRequest, paginate
 from regulars.kit.sql import insert_ignore
-from regulars.loyalty import ledger, rewards, rules
-from regulars.loyalty.models import (
-    LoyaltyAccount,
-    PointsEntry,
-    ProgramVersion,
-    StampProgress,
-    TierChange,
-)
+from regulars.loyalty import ledger, rewards, rules, tiers
+from regulars.loyalty.models import LoyaltyAccount, PointsEntry, ProgramVersion, StampProgress
 from regulars.loyalty.program import Program, default_program
 from regulars.loyalty.schemas import AdjustmentCreate
 from regulars.merchants import service as merchants
@@ -140,17 +134,6 @@ def adjust(
     return posted
 
 
-def expire_all(session: Session, ctx: Ctx) -> dict[str, int]:
-    """Expire what is due for every customer of the merchant (the `points.expire` job)."""
-    total = customers_touched = 0
-    for customer_id in ledger.customers_with_due_points(session, ctx, clock.now()):
-        expired = ledger.expire_customer(session, ctx, customer_id)
-        if expired:
-            total += expired
-            customers_touched += 1
-    return {"customers": customers_touched, "points": total}
-
-
 # --- stamps ----------------------------------------------------------------------------------
 
 
@@ -219,71 +202,6 @@ def stamps_of(
     return [stamp_out(card, have.get(card.code, 0)) for card in program.stamp_cards]
 
 
-# --- tiers -----------------------------------------------------------------------------------
-
-
-def apply_tier(
-    session: Session,
-    ctx: Ctx,
-    account: LoyaltyAccount,
-    program: Program,
-    spend: int,
-    reason: str,
-) -> None:
-    """`rules.tier_after` on a loaded account row (refunds and the daily run), history kept."""
-    before = rules.TierState(account.tier_code, account.tier_since, account.below_tier_since)
-    after, move = rules.tier_after(program, before, spend, clock.now(), reason)
-    account.qualifying_spend = spend
-    account.tier_code, account.tier_since, account.below_tier_since = (
-        after.code,
-        after.since,
-        after.below_since,
-    )
-    if move is not None:
-        session.add(
-            TierChange(
-                merchant_id=ctx.merchant_id,
-                customer_id=account.customer_id,
-                from_tier=move.from_tier,
-                to_tier=move.to_tier,
-                reason=move.reason,
-                at=after.since,
-            )
-        )
-    session.flush()
-
-
-def tier_out(program: Program, spend: int, code: str | None) -> dict[str, Any]:
-    """The tier as the till and the portal show it, from the account's spend and tier code."""
-    tier = next((t for t in program.tiers.levels if t.code == code), None)
-    if code is None:  # no sale yet: the entry tier (min_spend 0) is already theirs
-        tier = rules.tier_for_spend(program, spend)
-    upcoming = rules.next_tier(program, tier)
-    return {
-        "code": tier.code if tier else None,
-        "name": tier.name if tier else None,
-        "multiplier": tier.multiplier if tier else 100,
-        "perks": tier.perks if tier else "",
-        "qualifying_spend": spend,
-        "next_code": upcoming.code if upcoming else None,
-        "next_name": upcoming.name if upcoming else None,
-        "spend_to_next": max(0, upcoming.min_spend - spend) if upcoming else None,
-    }
-
-
-def account_tier_out(program: Program, account: LoyaltyAccount | None) -> dict[str, Any]:
-    if account is None:
-        return tier_out(program, 0, None)
-    return tier_out(program, account.qualifying_spend, account.tier_code)
-
-
-def tier_history(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> Sequence[TierChange]:
-    q = select(TierChange).where(
-        TierChange.merchant_id == ctx.merchant_id, TierChange.customer_id == customer_id
-    )
-    return session.scalars(q.order_by(TierChange.at, TierChange.id)).all()
-
-
 def account_of(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> LoyaltyAccount | None:
     # populate_existing: balances move by direct UPDATEs, so a cached object could be stale
     return session.get(LoyaltyAccount, (ctx.merchant_id, customer_id), populate_existing=True)
@@ -304,7 +222,7 @@ def summary(
         "lifetime_earned": account.lifetime_earned if account else 0,
         "expiring_soon": ledger.expiring_within(session, ctx, customer.id, expiring_days),
         "expiring_days": expiring_days,
-        "tier": account_tier_out(program, account),
+        "tier": tiers.account_tier_out(program, account),
         "stamps": stamps_of(session, ctx, customer.id, program),
         "vouchers": rewards.open_vouchers(session, ctx, customer.id),
     }
@@ -315,11 +233,6 @@ def ledger_sum(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:
         PointsEntry.merchant_id == ctx.merchant_id, PointsEntry.customer_id == customer_id
     )
     return int(session.scalar(q) or 0)
-
-
-def accounts(session: Session, ctx: Ctx) -> list[uuid.UUID]:
-    q = select(LoyaltyAccount.customer_id).where(LoyaltyAccount.merchant_id == ctx.merchant_id)
-    return list(session.scalars(q.order_by(LoyaltyAccount.customer_id)))
 
 
 def program_version(session: Session, ctx: Ctx, version: int) -> Program:

@@ -33,11 +33,22 @@ async def database(request: Request) -> Database:
 
 
 class Tx:
-    """Runs one service function in the request's transaction (committed, or retried, here),
-    authenticating the caller's key as the transaction's first statement."""
+    """Runs one service function in the request's transaction (`Database.run` or, from an `async
+    def` route, `arun`), authenticating the caller's key as the transaction's first statement.
+    A request that writes also claims its Idempotency-Key there. `write` follows the method;
+    `reading` is for a POST that only reads (a quote), `writing` for a GET that records itself
+    (a data export's audit row)."""
 
     def __init__(self, db: Database, secret: str, write: bool):
         self.db, self.secret, self.write = db, secret, write
+
+    @property
+    def reading(self) -> Tx:
+        return Tx(self.db, self.secret, write=False)
+
+    @property
+    def writing(self) -> Tx:
+        return Tx(self.db, self.secret, write=True)
 
     @cached_property
     def ctx(self) -> Ctx:
@@ -45,15 +56,13 @@ class Tx:
         return self.db.run(lambda s: service.authenticate_key(s, self.secret), write=False)
 
     def _work(
-        self,
-        fn: Callable[Concatenate[Session, Ctx, P], T],
-        write: bool,
-        *args: P.args,
-        **kw: P.kwargs,
+        self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kw: P.kwargs
     ) -> Callable[[Session], T]:
+        claim = self.write
+
         def work(session: Session) -> T:
             ctx = service.authenticate_key(session, self.secret)
-            if write:
+            if claim:
                 idempotency.claim(session, ctx.merchant_id)
             return fn(session, ctx, *args, **kw)
 
@@ -62,31 +71,13 @@ class Tx:
     def __call__(
         self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        return self.db.run(self._work(fn, self.write, *args, **kwargs), write=self.write)
+        return self.db.run(self._work(fn, *args, **kwargs), write=self.write)
 
-    async def hot(
+    async def arun(
         self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """For the till's short transactions (lookup, quote, commit), from an `async def` route:
-        see `Database.run_hot`."""
-        return await self.db.run_hot(self._work(fn, self.write, *args, **kwargs), write=self.write)
-
-    def read(
-        self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """For a POST that only reads (a quote): no write lock on SQLite."""
-        return self.db.run(self._work(fn, False, *args, **kwargs), write=False)
-
-    async def read_hot(
-        self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        return await self.db.run_hot(self._work(fn, False, *args, **kwargs), write=False)
-
-    def audited(
-        self, fn: Callable[Concatenate[Session, Ctx, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """For a GET that records itself (a data export): committed, so the audit row is kept."""
-        return self.db.run(self._work(fn, False, *args, **kwargs), write=True)
+        """The same from an `async def` route (the till's short transactions)."""
+        return await self.db.arun(self._work(fn, *args, **kwargs), write=self.write)
 
 
 async def tx(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Tx:

@@ -9,7 +9,7 @@ sale is confirmed, so a double click or a retry after a lost answer replays the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -145,10 +145,24 @@ def _run(
     try:
         return db.run(fn, write=write)
     except ProblemError as exc:
-        field = str(exc.errors[0]["field"]) if exc.errors else None
-        if field and field.endswith("unit_price"):
-            field = field.removesuffix("unit_price") + "price"
-        return _error(staff, exc.status, _problem_text(exc), field)
+        return _problem(staff, exc)
+
+
+async def _arun(
+    staff: Staff, db: Database, fn: Callable[[Session], T], write: bool = True
+) -> T | JSONResponse:
+    """A quote or a sale: on the event loop's runner, the path the API's checkout takes."""
+    try:
+        return await db.arun(fn, write=write)
+    except ProblemError as exc:
+        return _problem(staff, exc)
+
+
+def _problem(staff: Staff, exc: ProblemError) -> JSONResponse:
+    field = str(exc.errors[0]["field"]) if exc.errors else None
+    if field and field.endswith("unit_price"):
+        field = field.removesuffix("unit_price") + "price"
+    return _error(staff, exc.status, _problem_text(exc), field)
 
 
 def _json(body: dict[str, Any], status: int = 200) -> JSONResponse:
@@ -195,7 +209,7 @@ def card_json(c: dict[str, Any], staff: Staff) -> dict[str, Any]:
 
 
 def _sale_json(
-    result: dict[str, Any], body: CheckoutIn, program: Program, lang: str
+    result: Mapping[str, Any], body: CheckoutIn, program: Program, lang: str
 ) -> dict[str, Any]:
     currency = result["currency"]
 
@@ -374,7 +388,7 @@ def _priced(staff: Staff, sale: PosSale) -> CheckoutIn | JSONResponse:
 
 
 @api.post("/quote", dependencies=[Depends(check_csrf_header)])
-def quote(
+async def quote(
     sale: PosSale, staff: Staff = Depends(current_staff), db: Database = Depends(database)
 ) -> Response:
     body = _priced(staff, sale)
@@ -385,12 +399,12 @@ def quote(
         program = loyalty.current_program(s, staff.ctx)[1]
         return _sale_json(checkout.quote(s, staff.ctx, body), body, program, staff.lang)
 
-    found = _run(staff, db, work, write=False)
+    found = await _arun(staff, db, work, write=False)
     return found if isinstance(found, JSONResponse) else _json(found)
 
 
 @api.post("/commit", dependencies=[Depends(check_csrf_header)])
-def commit(
+async def commit(
     sale: PosSale, staff: Staff = Depends(current_staff), db: Database = Depends(database)
 ) -> Response:
     body = _priced(staff, sale)
@@ -404,7 +418,7 @@ def commit(
         program = loyalty.program_version(s, staff.ctx, purchase.program_version)
         return _sale_json(result, body, program, staff.lang) | {"replayed": replayed}
 
-    found = _run(staff, db, work)
+    found = await _arun(staff, db, work)
     if isinstance(found, JSONResponse):
         return found
     return _json(found, 200 if found["replayed"] else 201)
