@@ -1,51 +1,16 @@
-"""Every domain's tables, imported once so metadata (and Alembic) sees the whole schema."""
+"""Every domain's tables, imported once so that the metadata (and Alembic) sees the whole schema.
+A new domain adds its package's name to DOMAINS; its `models.py` defines its tables."""
 
-from regulars.checkout.models import Purchase, PurchaseLine, Refund
-from regulars.customers.models import Consent, Customer, ImportJob, Note, PortalCode
-from regulars.kit.idempotency import IdempotencyKey
+from importlib import import_module
+
+import regulars.kit.idempotency  # noqa: F401  (the idempotency_keys table)
 from regulars.kit.models import Base
-from regulars.loyalty.models import (
-    LoyaltyAccount,
-    PointsEntry,
-    ProgramVersion,
-    Reward,
-    StampProgress,
-    TierChange,
-    Voucher,
-)
-from regulars.merchants.models import (
-    ApiKey,
-    AuditEvent,
-    Merchant,
-    ScheduledRun,
-    StaffUser,
-    Store,
-)
+
+DOMAINS = ("merchants", "customers", "loyalty", "checkout")
+
+for _domain in DOMAINS:
+    import_module(f"regulars.{_domain}.models")
 
 metadata = Base.metadata
 
-__all__ = [
-    "ApiKey",
-    "AuditEvent",
-    "Consent",
-    "Customer",
-    "IdempotencyKey",
-    "ImportJob",
-    "LoyaltyAccount",
-    "Merchant",
-    "Note",
-    "PointsEntry",
-    "PortalCode",
-    "ProgramVersion",
-    "Purchase",
-    "PurchaseLine",
-    "Refund",
-    "Reward",
-    "ScheduledRun",
-    "StaffUser",
-    "StampProgress",
-    "Store",
-    "TierChange",
-    "Voucher",
-    "metadata",
-]
+__all__ = ["DOMAINS", "metadata"]

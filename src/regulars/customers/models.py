@@ -19,9 +19,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from regulars.kit import clock
 from regulars.kit.models import Base, TenantMixin
 
-if TYPE_CHECKING:
-    from regulars.loyalty.models import LoyaltyAccount
-
 CHANNELS = ("email", "sms", "whatsapp", "viber", "line", "telegram")
 
 
@@ -57,10 +54,10 @@ class Customer(TenantMixin, Base):
         lazy="raise", order_by="Consent.channel", cascade="all, delete-orphan"
     )
 
-    # The loyalty account (balance, tier) is read along with the customer, never written here.
-    account: Mapped[LoyaltyAccount | None] = relationship(
-        "LoyaltyAccount", viewonly=True, lazy="raise", uselist=False
-    )
+    if TYPE_CHECKING:
+        # The points account (balance, tier), read along with the customer and never written
+        # here; loyalty/models.py maps it, loyalty's table being loyalty's own.
+        account: Any
 
     @property
     def consent(self) -> dict[str, Consent]:

@@ -6,8 +6,8 @@ Everything goes through the real services, so demo data obeys the rules real dat
 phones, Zawgyi stored as Unicode, consent rows, audit events). A fixed random seed makes every run
 build the same shops (relative to the day it runs); the clock is frozen at each moment of the
 invented history so created_at and the audit trail agree. Each shop then trades for that year
-through the real checkout (demo_sales.py), under a loyalty program that fits it
-(demo_loyalty.py). Logins and passwords are fixed and
+through the real checkout (demo/sales.py), under a loyalty program that fits it
+(demo/loyalty.py). Logins and passwords are fixed and
 documented because this is demo data; the API key is new on every call, since keys are stored
 hashed and cannot be shown twice.
 """
@@ -43,7 +43,6 @@ from regulars.kit import clock
 from regulars.kit.context import SYSTEM, Actor, Ctx, MerchantInfo
 from regulars.loyalty import rewards
 from regulars.loyalty import service as loyalty
-from regulars.loyalty.models import LoyaltyAccount
 from regulars.merchants import service as merchants
 from regulars.merchants.models import Merchant
 from regulars.merchants.schemas import ApiKeyCreate, MerchantCreate, StaffCreate, StoreCreate
@@ -240,11 +239,7 @@ def _summary(session: Session, base_url: str) -> list[dict[str, Any]]:
         sold = session.scalar(
             select(func.count()).select_from(Purchase).where(Purchase.merchant_id == merchant.id)
         )
-        tiers = session.execute(
-            select(LoyaltyAccount.tier_code, func.count())
-            .where(LoyaltyAccount.merchant_id == merchant.id)
-            .group_by(LoyaltyAccount.tier_code)
-        ).all()
+        tiers = loyalty.tier_counts(session, Ctx(merchants.info(merchant), SYSTEM))
         out.append(
             {
                 "name": merchant.name,

@@ -14,10 +14,12 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    and_,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from regulars.customers.models import Customer
 from regulars.kit import clock
 from regulars.kit.models import Base, TenantMixin
 
@@ -167,3 +169,18 @@ class Voucher(TenantMixin, Base):
     used_at: Mapped[datetime | None]
     purchase_id: Mapped[uuid.UUID | None]
     request_key: Mapped[str | None] = mapped_column(String(64))
+
+
+# A customer's points account, read along with the customer (the customer list and page show the
+# balance and tier); loyalty's table, so it is mapped from here.
+Customer.account = relationship(
+    LoyaltyAccount,
+    primaryjoin=and_(
+        LoyaltyAccount.merchant_id == Customer.merchant_id,
+        LoyaltyAccount.customer_id == Customer.id,
+    ),
+    foreign_keys=[LoyaltyAccount.merchant_id, LoyaltyAccount.customer_id],
+    viewonly=True,
+    lazy="raise",
+    uselist=False,
+)

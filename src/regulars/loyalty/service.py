@@ -260,3 +260,13 @@ def earn_expiry_of(session: Session, ctx: Ctx, purchase_id: uuid.UUID) -> dateti
         PointsEntry.kind.in_(ledger.EARNING_KINDS),
     )
     return session.scalar(q)
+
+
+def tier_counts(session: Session, ctx: Ctx) -> list[tuple[str | None, int]]:
+    """How many customers hold each tier (None: no tier yet)."""
+    q = (
+        select(LoyaltyAccount.tier_code, func.count())
+        .where(LoyaltyAccount.merchant_id == ctx.merchant_id)
+        .group_by(LoyaltyAccount.tier_code)
+    )
+    return [(code, int(n)) for code, n in session.execute(q)]
