@@ -29,7 +29,18 @@ from regulars.loyalty import ledger
 from regulars.loyalty import sale as loyalty_sale
 
 
-class PurchaseRow(TypedDict):
+class Figures(TypedDict):
+    """A sale's sums, named alike in its answer and in its purchase row."""
+
+    subtotal: int
+    discount_total: int
+    points_redeemed: int
+    points_value: int
+    total: int
+    points_earned: int
+
+
+class PurchaseRow(Figures):
     """Every column of a purchase row, as a new sale writes it."""
 
     merchant_id: uuid.UUID
@@ -40,12 +51,6 @@ class PurchaseRow(TypedDict):
     request_hash: str
     program_version: int
     currency: str
-    subtotal: int
-    discount_total: int
-    points_redeemed: int
-    points_value: int
-    total: int
-    points_earned: int
     refunded_total: int
     result: Mapping[str, Any]
     created_at: datetime

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,6 +42,7 @@ from regulars.checkout.models import Purchase
 from regulars.checkout.pricing import PricedLine, VoucherSpec, apply_vouchers
 from regulars.checkout.reads import Read, qualifying_spend, read, store
 from regulars.checkout.receipt import receipt_lines
+from regulars.checkout.sale_rows import Figures
 from regulars.checkout.schemas import CheckoutIn
 from regulars.kit import clock
 from regulars.kit.context import Ctx
@@ -194,31 +195,14 @@ def work_out(session: Session, ctx: Ctx, body: CheckoutIn, got: Read, lock: bool
 # --- the answer ----------------------------------------------------------------------------------
 
 
-class Figures(TypedDict):
-    """The sale's sums, named alike in the response and in the purchase row."""
-
-    subtotal: int
-    discount_total: int
-    points_redeemed: int
-    points_value: int
-    total: int
-    points_earned: int
-
-
-class SaleResult(TypedDict):
-    """A quote's or a sale's answer, in CheckoutOut's field order (stored for replays)."""
+class SaleResult(Figures):
+    """A quote's or a sale's answer (built in CheckoutOut's field order, stored for replays)."""
 
     purchase_id: str | None
     receipt_id: str
     store_id: str
     customer_id: str | None
     currency: str
-    subtotal: int
-    discount_total: int
-    points_redeemed: int
-    points_value: int
-    total: int
-    points_earned: int
     points_breakdown: list[dict[str, Any]]
     balance: int | None
     stamps: list[dict[str, Any]]

@@ -1,6 +1,6 @@
 """The demo shops behind `make run`: a Yangon bakery and a Kuala Lumpur café, a year of customers.
 
-Who the shops and their customers are is in demo_shops.py; this module gives them their year.
+Who the shops and their customers are is in demo/shops.py; this module gives them their year.
 
 Everything goes through the real services, so demo data obeys the rules real data does (E.164
 phones, Zawgyi stored as Unicode, consent rows, audit events). A fixed random seed makes every run
