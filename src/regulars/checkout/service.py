@@ -48,8 +48,9 @@ from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.kit.ids import new_id
-from regulars.loyalty import ledger, rewards, rules
+from regulars.loyalty import ledger, rewards, rules, tiers
 from regulars.loyalty import sale as loyalty_sale
+from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
 
 __all__ = ["ReceiptConflict", "commit", "get_purchase", "qualifying_spend", "quote"]
@@ -205,8 +206,8 @@ class SaleResult(Figures):
     currency: str
     points_breakdown: list[dict[str, Any]]
     balance: int | None
-    stamps: list[dict[str, Any]]
-    tier: dict[str, Any] | None
+    stamps: list[loyalty.StampOut]
+    tier: tiers.TierOut | None
     vouchers_applied: list[dict[str, Any]]
     receipt_lines: list[str]
     created_at: str | None
@@ -224,8 +225,8 @@ def _figures(sale: Sale) -> Figures:
 
 
 def _result(ctx: Ctx, sale: Sale, purchase_id: uuid.UUID | None, at: datetime | None) -> SaleResult:
-    stamps: list[dict[str, Any]] = []
-    tier: dict[str, Any] | None = None
+    stamps: list[loyalty.StampOut] = []
+    tier: tiers.TierOut | None = None
     outcome = sale.loyalty
     if outcome is not None:
         stamps, tier = loyalty_sale.shown(sale.program, outcome)

@@ -300,7 +300,7 @@ def work_out(
     return Outcome(earned, entries, spend, tier, move, stamps)
 
 
-def shown(program: Program, outcome: Outcome) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def shown(program: Program, outcome: Outcome) -> tuple[list[loyalty.StampOut], tiers.TierOut]:
     """The stamp cards and the tier as a sale's answer shows them."""
     moves = {m.card: m for m in outcome.stamps}
     stamps = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,7 @@ from regulars.kit.pagination import Page, PageRequest, paginate
 from regulars.kit.sql import insert_ignore
 from regulars.loyalty import ledger, rewards, rules, tiers
 from regulars.loyalty.models import LoyaltyAccount, PointsEntry, ProgramVersion, StampProgress
-from regulars.loyalty.program import Program, default_program
+from regulars.loyalty.program import Program, StampCard, default_program
 from regulars.loyalty.schemas import AdjustmentCreate
 from regulars.merchants import service as merchants
 
@@ -181,7 +181,18 @@ def _lock_stamps(session: Session, ctx: Ctx, customer_id: uuid.UUID, card: str) 
     return session.scalars(q).one()
 
 
-def stamp_out(card: Any, stamps: int, completed_now: int = 0) -> dict[str, Any]:
+class StampOut(TypedDict):
+    """A stamp card as the till, the portal and a sale's answer show it."""
+
+    card: str
+    name: str
+    stamps: int
+    required: int
+    reward_name: str
+    completed_now: int
+
+
+def stamp_out(card: StampCard, stamps: int, completed_now: int = 0) -> StampOut:
     return {
         "card": card.code,
         "name": card.name,
@@ -194,7 +205,7 @@ def stamp_out(card: Any, stamps: int, completed_now: int = 0) -> dict[str, Any]:
 
 def stamps_of(
     session: Session, ctx: Ctx, customer_id: uuid.UUID, program: Program
-) -> list[dict[str, Any]]:
+) -> list[StampOut]:
     q = select(StampProgress).where(
         StampProgress.merchant_id == ctx.merchant_id, StampProgress.customer_id == customer_id
     )

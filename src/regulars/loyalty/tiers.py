@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,7 +95,20 @@ def window_start(program: Program, now: datetime) -> datetime:
 # --- shown -----------------------------------------------------------------------------------
 
 
-def tier_out(program: Program, spend: int, code: str | None) -> dict[str, Any]:
+class TierOut(TypedDict):
+    """A customer's tier as the till, the portal and a sale's answer show it."""
+
+    code: str | None
+    name: str | None
+    multiplier: int
+    perks: str
+    qualifying_spend: int
+    next_code: str | None
+    next_name: str | None
+    spend_to_next: int | None
+
+
+def tier_out(program: Program, spend: int, code: str | None) -> TierOut:
     """The tier as the till and the portal show it, from the account's spend and tier code."""
     tier = by_code(program, code)
     if code is None:  # no sale yet: the entry tier (min_spend 0) is already theirs
@@ -113,7 +126,7 @@ def tier_out(program: Program, spend: int, code: str | None) -> dict[str, Any]:
     }
 
 
-def account_tier_out(program: Program, account: LoyaltyAccount | None) -> dict[str, Any]:
+def account_tier_out(program: Program, account: LoyaltyAccount | None) -> TierOut:
     if account is None:
         return tier_out(program, 0, None)
     return tier_out(program, account.qualifying_spend, account.tier_code)
