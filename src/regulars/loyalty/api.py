@@ -59,7 +59,8 @@ def ledger(
 @router.post("/customers/{customer_id}/adjustments", response_model=AdjustmentOut, status_code=201)
 def adjust(customer_id: uuid.UUID, body: AdjustmentCreate, t: Tx = Depends(tx)) -> object:
     posted = t(service.adjust, customer_id, body)
-    return {"entry": posted.entry, "balance": posted.balance}
+    entry = {name: posted.entry[name] for name in LedgerEntryOut.model_fields}  # type: ignore[literal-required]
+    return {"entry": entry, "balance": posted.balance}
 
 
 @router.get("/customers/{customer_id}/loyalty", response_model=LoyaltySummary)

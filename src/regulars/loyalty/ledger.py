@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import Boolean, bindparam, column, func, insert, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql
@@ -77,23 +77,26 @@ class Entry:
     expires_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class Written:
-    """An entry as written (what the API shows of it)."""
+class EntryRow(TypedDict):
+    """Every column of a `points_entries` row."""
 
+    merchant_id: uuid.UUID
     id: uuid.UUID
+    customer_id: uuid.UUID
     points: int
     kind: str
     reason: str
     purchase_id: uuid.UUID | None
     voucher_id: uuid.UUID | None
-    created_at: datetime
     expires_at: datetime | None
+    created_at: datetime
+    actor_type: str
+    actor_id: uuid.UUID | None
 
 
 @dataclass(frozen=True)
 class Posted:
-    entry: Written
+    entry: EntryRow
     balance: int
 
 
@@ -113,7 +116,7 @@ def entry_rows(
     *,
     purchase_id: uuid.UUID | None = None,
     voucher_id: uuid.UUID | None = None,
-) -> list[dict[str, Any]]:
+) -> list[EntryRow]:
     """Every column of each entry's row, for either engine's statement."""
     actor = ctx.actor
     return [
@@ -215,7 +218,7 @@ _INSERT_ENTRIES = Prebuilt(insert(_E))
 ENTRY_COLUMNS = tuple(c.name for c in _E.__table__.columns)
 
 
-def write(session: Session, move: Move, rows: list[dict[str, Any]]) -> int | None:
+def write(session: Session, move: Move, rows: Sequence[EntryRow]) -> int | None:
     """The account update, then the entries: the new balance, or None (and nothing written)
     when the balance does not cover the debit. The caller holds the account lock or relies on
     the guard alone (one UPDATE is atomic)."""
@@ -246,8 +249,8 @@ def sale_ctes(gate: CTE) -> tuple[CTE, CTE]:
     return settle, entries
 
 
-def entry_arrays(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    return {f"entry_{name}": [row[name] for row in rows] for name in ENTRY_COLUMNS}
+def entry_arrays(rows: Sequence[EntryRow]) -> dict[str, list[Any]]:
+    return {f"entry_{name}": [row[name] for row in rows] for name in ENTRY_COLUMNS}  # type: ignore[literal-required]
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -309,9 +312,7 @@ def post(
         balance = write(session, move, rows)  # first entry of this customer
     if balance is None:
         raise InsufficientPoints(f"the balance does not cover {-points} points")
-    row = rows[0]
-    written = Written(**{k: row[k] for k in Written.__dataclass_fields__})
-    return Posted(written, balance)
+    return Posted(rows[0], balance)
 
 
 def balance(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:

@@ -324,7 +324,7 @@ class Settlement:
     """What a sale writes to the ledger: the account's move and the entry rows."""
 
     move: ledger.Move
-    rows: list[dict[str, Any]]
+    rows: list[ledger.EntryRow]
 
     def values(self) -> dict[str, Any]:
         """For checkout's one statement on PostgreSQL (`ledger.sale_ctes`)."""
