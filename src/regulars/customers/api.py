@@ -4,10 +4,11 @@ import uuid
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from regulars.customers import service
+from regulars.customers import merge, service
 from regulars.customers.schemas import (
     CustomerCreate,
     CustomerExport,
+    CustomerMerge,
     CustomerOut,
     CustomerUpdate,
     NoteCreate,
@@ -59,6 +60,12 @@ def update_customer(customer_id: uuid.UUID, body: CustomerUpdate, t: Tx = Depend
 def erase_customer(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> Response:
     t(service.erase_customer, customer_id)
     return Response(status_code=204)
+
+
+@router.post("/customers/{customer_id}/merge", response_model=CustomerOut)
+def merge_customers(customer_id: uuid.UUID, body: CustomerMerge, t: Tx = Depends(tx)) -> object:
+    """Merge `other_id` into this customer, which survives (manager); answers the survivor."""
+    return t(merge.merge_customers, customer_id, body)
 
 
 @router.get("/customers/{customer_id}/export", response_model=CustomerExport)

@@ -49,6 +49,8 @@ class Customer(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     erased_at: Mapped[datetime | None]
+    # Set on the erased row a merge leaves behind: the customer it became (docs/loyalty.md).
+    merged_into_id: Mapped[uuid.UUID | None]
 
     consents: Mapped[list[Consent]] = relationship(
         lazy="raise", order_by="Consent.channel", cascade="all, delete-orphan"

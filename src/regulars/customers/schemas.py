@@ -70,6 +70,12 @@ class CustomerUpdate(_Profile):
     consent_source: str = Field(default="api", min_length=1, max_length=32)
 
 
+class CustomerMerge(Schema):
+    """The customer to merge into the one in the path, which survives."""
+
+    other_id: uuid.UUID = Field(description="This customer is erased and points at the survivor")
+
+
 class ConsentOut(Schema):
     granted: bool
     source: str

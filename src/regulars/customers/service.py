@@ -197,6 +197,13 @@ def erase_customer(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> None:
     """Blank every personal field; the row stays as a pseudonymous id so past sales still add up."""
     merchants.require_role(ctx, "manager")
     customer = get_customer(session, ctx, customer_id)
+    blank(session, ctx, customer)
+    merchants.record_audit(session, ctx, "customer.erased", "customer", customer.id)
+    session.flush()
+
+
+def blank(session: Session, ctx: Ctx, customer: Customer) -> None:
+    """Erase in place: personal fields, consent, notes and sign-in codes go; the id stays."""
     for field in PROFILE_FIELDS:
         setattr(customer, field, None)
     customer.tags, customer.attributes, customer.name_search = [], {}, ""
@@ -208,8 +215,34 @@ def erase_customer(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> None:
         session.execute(
             delete(table).where(table.merchant_id == scope[0], table.customer_id == scope[1])
         )
-    merchants.record_audit(session, ctx, "customer.erased", "customer", customer.id)
     session.flush()
+
+
+def lock_pair(
+    session: Session, ctx: Ctx, first: uuid.UUID, second: uuid.UUID
+) -> tuple[Customer, Customer]:
+    """Both live customers, their rows locked in id order (the same order for every pair, so
+    two transactions on one pair queue instead of deadlocking). After waiting for a lock
+    PostgreSQL checks `erased_at` again, so a customer just merged away is a 404 here."""
+    q = (
+        select(Customer.id)
+        .where(
+            Customer.merchant_id == ctx.merchant_id,
+            Customer.erased_at.is_(None),
+            Customer.id.in_((first, second)),
+        )
+        .order_by(Customer.id)
+        .with_for_update()
+    )
+    if len(session.scalars(q).all()) != len({first, second}):
+        raise NotFound("customer not found")
+    found = session.scalars(
+        _scoped(ctx)
+        .where(Customer.id.in_((first, second)))
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {c.id: c for c in found}
+    return by_id[first], by_id[second]
 
 
 def _search_terms(ctx: Ctx, q: str) -> list[ColumnElement[bool]]:

@@ -149,13 +149,13 @@ def remove_stamps(
     for card in program.stamp_cards:
         qty = rules.stamp_quantity(card, lines)
         if qty:
-            row = _lock_stamps(session, ctx, customer_id, card.code)
+            row = lock_stamps(session, ctx, customer_id, card.code)
             row.stamps = max(0, row.stamps - qty)
             row.updated_at = clock.now()
     session.flush()
 
 
-def _lock_stamps(session: Session, ctx: Ctx, customer_id: uuid.UUID, card: str) -> StampProgress:
+def lock_stamps(session: Session, ctx: Ctx, customer_id: uuid.UUID, card: str) -> StampProgress:
     insert_ignore(
         session,
         StampProgress.__table__,  # type: ignore[arg-type]
