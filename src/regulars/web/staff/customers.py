@@ -251,6 +251,7 @@ def customer_page_response(
     note_error: str | None = None,
     adjust_form: dict[str, str] | None = None,
     adjust_errors: dict[str, str] | None = None,
+    merged: bool = False,
 ) -> Response:
     view = db.run(lambda s: _customer_view(s, staff, customer_id))
     return page(
@@ -267,6 +268,7 @@ def customer_page_response(
         adjust_form=adjust_form or {},
         adjust_errors=adjust_errors or {},
         manager=staff.ctx.actor.at_least("manager"),
+        merged=merged,
         **view,
     )
 
@@ -275,10 +277,11 @@ def customer_page_response(
 def customer_page(
     request: Request,
     customer_id: uuid.UUID,
+    merged: bool = Query(False),
     staff: Staff = Depends(current_staff),
     db: Database = Depends(database),
 ) -> Response:
-    return customer_page_response(request, staff, db, customer_id)
+    return customer_page_response(request, staff, db, customer_id, merged=merged)
 
 
 @router.post("/customers/{customer_id}/notes", dependencies=[Depends(check_csrf)])
