@@ -218,3 +218,27 @@ def test_merge_finds_the_other_by_phone_and_keeps_the_chosen_one(
         "mya@example.com",
     )
     assert gone.erased_at is not None and gone.merged_into_id == dup.id
+
+
+def test_the_new_pages_render_in_every_language(client: TestClient, db: Database) -> None:
+    shop = make_merchant(db)
+    mya = make_customer(db, shop, name="Mya", phone="09 7812 34567", consent={"sms": True})
+    dup = make_customer(db, shop, name="Mya 2", phone="09 7812 11111")
+    pages = {
+        "edit": ("Edit customer", f"/customers/{mya.id}/edit"),
+        "merge": ("Merge customers", f"/customers/{mya.id}/merge?other={dup.id}"),
+        "search": ("Find the other record", f"/customers/{mya.id}/merge?q=Mya"),
+        "erase": ("Erase customer", f"/customers/{mya.id}/erase"),
+        "export": ("Export customer data", f"/customers/{mya.id}/export"),
+    }
+    for lang in ("en", "my", "ur", "lo", "ms"):
+        client.cookies.clear()
+        sign_in(client, shop, lang)
+        for name, (heading, path) in pages.items():
+            r = client.get(path)
+            assert r.status_code == 200, (lang, path)
+            assert f'<html lang="{lang}" dir="{"rtl" if lang == "ur" else "ltr"}">' in r.text
+            if lang == "en":
+                assert heading in r.text
+            else:
+                assert heading not in r.text, (lang, name)  # translated, not left in English
