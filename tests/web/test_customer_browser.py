@@ -4,7 +4,9 @@ it. The same pages on a desktop in English. Screenshots from the SQLite leg only
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +20,6 @@ from regulars.loyalty import service as loyalty
 from tests.factories import PASSWORD, Shop, make_customer, make_merchant
 from tests.web.test_browser import (  # noqa: F401  (fixtures)
     PHONE,
-    SCREENSHOTS,
     LiveServer,
     _no_sideways_scroll,
     browser,
@@ -27,6 +28,8 @@ from tests.web.test_browser import (  # noqa: F401  (fixtures)
 from tests.web.test_pos_pages import give_points
 
 pytestmark = pytest.mark.browser
+# Not pictures for the README: always the scratch folder, never docs/.
+SCREENSHOTS = Path(tempfile.gettempdir()) / "regulars-screenshots"
 
 
 def _sign_in(page: Any, server: LiveServer, shop: Shop, path: str, lang: str) -> None:
