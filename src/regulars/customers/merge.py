@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from regulars.checkout import merge as checkout_merge
-from regulars.checkout import tiers
+from regulars.checkout.reads import qualifying_spend
 from regulars.customers import service as customers
 from regulars.customers.models import Consent, Customer, Note
 from regulars.customers.schemas import CustomerMerge
@@ -21,7 +21,6 @@ from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import InvalidField
 from regulars.loyalty import merge as loyalty_merge
-from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
 
 # Filled on the survivor only where it has none; tags and custom fields are combined.
@@ -36,8 +35,7 @@ def merge_customers(
         raise InvalidField("other_id", "a customer cannot be merged into itself")
     survivor, other = customers.lock_pair(session, ctx, survivor_id, data.other_id)
     purchases = checkout_merge.move_purchases(session, ctx, other.id, survivor.id)
-    moved = loyalty_merge.merge_into(session, ctx, survivor.id, other.id)
-    tiers.retier(session, ctx, loyalty.current_program(session, ctx)[1], survivor.id, "merge")
+    moved = loyalty_merge.merge_into(session, ctx, survivor.id, other.id, spend=qualifying_spend)
     notes = _move_notes(session, ctx, other.id, survivor.id)
     _take_consent(session, ctx, survivor, other)
     profile = _profile_gaps(survivor, other)

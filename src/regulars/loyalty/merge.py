@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from regulars.kit import clock
 from regulars.kit.context import Ctx
-from regulars.loyalty import ledger, rewards
+from regulars.loyalty import ledger, rewards, tiers
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import (
     LoyaltyAccount,
@@ -113,9 +113,17 @@ def _resum(session: Session, ctx: Ctx, account: LoyaltyAccount) -> None:
     account.updated_at = clock.now()
 
 
-def merge_into(session: Session, ctx: Ctx, survivor_id: uuid.UUID, other_id: uuid.UUID) -> Merged:
+def merge_into(
+    session: Session,
+    ctx: Ctx,
+    survivor_id: uuid.UUID,
+    other_id: uuid.UUID,
+    *,
+    spend: tiers.SpendSince,
+) -> Merged:
     """Move the other customer's points history, vouchers, stamps and tier history to the
-    survivor. The survivor's tier is left for the caller to recompute from the combined sales."""
+    survivor. `spend` is checkout's qualifying spend: the caller has moved the other's sales
+    to the survivor first, so the survivor's tier is worked out from the combined sales."""
     locked = {
         cid: ledger.lock_account(session, ctx, cid) for cid in sorted((survivor_id, other_id))
     }
@@ -128,5 +136,8 @@ def merge_into(session: Session, ctx: Ctx, survivor_id: uuid.UUID, other_id: uui
     _resum(session, ctx, other)
     other.tier_code = other.tier_since = other.below_tier_since = None
     other.qualifying_spend = 0
+    program = loyalty.current_program(session, ctx)[1]
+    combined = spend(session, ctx, survivor_id, tiers.window_start(program, clock.now()))
+    tiers.apply(session, ctx, survivor, program, combined, "merge")
     session.flush()
     return Merged(entries, vouchers, completed, survivor.balance)
