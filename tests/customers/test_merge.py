@@ -167,7 +167,7 @@ def test_merge_moves_sales_points_vouchers_stamps_notes_and_consent_to_the_survi
     assert _sums(db, shop, imported.id) == (0, 0)
     actions = db.run(
         lambda s: sorted(
-            (e.action, str(e.entity_id), e.changes.get("points_entries"))
+            (e.action, str(e.entity_id), e.changes.get("ledger_entries"))
             for e in s.scalars(select(AuditEvent).where(AuditEvent.action.like("customer.merged%")))
         ),
         write=False,

@@ -62,7 +62,7 @@ def merge_customers(
         {
             "other_id": str(other.id),
             "purchases": purchases,
-            "points_entries": moved.entries,
+            "ledger_entries": moved.entries,
             "vouchers": moved.vouchers,
             "notes": notes,
             "stamp_cards_completed": moved.stamp_cards_completed,
