@@ -19,7 +19,7 @@ from regulars.kit.errors import NotFound
 from regulars.loyalty import ledger
 from regulars.loyalty import service as loyalty
 from regulars.merchants.models import AuditEvent
-from tests.checkout.test_checkout_api import put_program, sale
+from tests.checkout.test_checkout_api import TIERS, put_program, sale
 from tests.checkout.test_concurrency import race
 from tests.factories import Shop, make_customer, make_merchant
 
@@ -176,6 +176,23 @@ def test_merge_moves_sales_points_vouchers_stamps_notes_and_consent_to_the_survi
         ("customer.merged", str(till.id), 2),  # the imported row's earn and redeem
         ("customer.merged_into", str(imported.id), None),
     ]
+
+
+def test_the_survivor_reaches_the_tier_the_combined_sales_reach(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)
+    put_program(client, shop, TIERS)  # Gold from 100,000 kyat in 12 months
+    a = make_customer(db, shop, phone="09 7812 34567")
+    b = make_customer(db, shop, phone="09 7812 34568")
+    _post(client, shop, "/checkout", sale("R-A", {"id": str(a.id)}, ("CAKE", "cakes", 1, 60000)))
+    _post(client, shop, "/checkout", sale("R-B", {"id": str(b.id)}, ("CAKE", "cakes", 1, 50000)))
+    assert client.get(f"{API}/customers/{a.id}", headers=shop.headers).json()["tier"] == "member"
+    out = _post(client, shop, f"/customers/{a.id}/merge", {"other_id": str(b.id)})
+    assert (out["tier"], out["points_balance"]) == ("gold", 110)
+    summary = client.get(f"{API}/customers/{a.id}/loyalty", headers=shop.headers).json()
+    assert summary["tier"]["qualifying_spend"] == 110000
+    assert _sums(db, shop, a.id) == (110, 110)
 
 
 def test_a_customer_cannot_be_merged_into_itself(client: TestClient, db: Database) -> None:
