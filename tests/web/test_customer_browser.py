@@ -178,6 +178,7 @@ def test_the_edit_and_merge_pages_on_a_desktop_in_english(
     page.click('form.merge-confirm button[type="submit"]')
     page.wait_for_url(f"**/customers/{other.id}?merged=1")
     assert page.inner_text("h1") == "Mya Mya"
+    _shot(page, "staff-customer-merged-en.png", shots)
     kept = _stored(db, shop, other.id)
     assert (kept.phone, kept.birthday) == ("+959781234567", date(1991, 5, 14))
     page.goto(f"{live_server.url}/customers/{other.id}/erase")
