@@ -158,7 +158,9 @@ def test_cashier_rings_up_a_sale_and_the_portal_shows_it(
     assert till.inner_text("#d-earned") == "+4,800 points"
     assert till.inner_text("#d-balance") == "4,850 points"
     assert till.inner_text("#d-tier") == "Silver"
-    assert "Accessories card: 3 of 5 stamps" in till.inner_text("#d-stamps")
+    # The customer panel now shows the card after the sale, in place of the one before it.
+    assert till.inner_text("#c-balance") == "4,850 points"
+    assert "Accessories card: 3 of 5 stamps" in till.inner_text("#c-stamps")
     receipt = till.inner_text("#d-receipt")
     assert "4,850" in receipt
     mine = select(func.count()).select_from(Purchase).where(Purchase.customer_id == ayesha.id)

@@ -121,10 +121,15 @@ def test_quote_reads_prices_in_major_units_of_the_currency(
     assert out["breakdown"] == [{"label": "Points for the purchase", "points": 28}]
     assert out["cap"] == 0  # no points yet, so none can pay
     bad = client.post(
-        "/pos/quote", json=basket("Q-1", siti.id, ("KOPI", 1, "12.505")), headers=headers
+        "/pos/quote",
+        json=basket("Q-1", siti.id, ("ROTI", 1, "3"), ("KOPI", 1, "12.505")),
+        headers=headers,
     )
-    assert bad.status_code == 422
-    assert bad.json() == {"error": "This price is not valid.", "field": "lines.0.price"}
+    assert bad.status_code == 422  # the error names the line
+    assert bad.json() == {
+        "error": "Line 2 (Kopi): this price is not valid.",
+        "field": "lines.1.price",
+    }
     assert _count(db, Purchase) == 0
 
 

@@ -1,33 +1,29 @@
 // The till: find the customer, build the basket, quote as it changes, charge exactly once.
 // One receipt id is drawn per basket and sent on every attempt until the sale is confirmed, so
 // a double click or a retry after a lost answer replays the first sale on the server.
+//
+// Sections: helpers · server · state · customer card · vouchers · basket · price entry ·
+// quote · charge button and phone bar · charge · after the sale · wiring.
+// Anything that puts items in the basket goes through addLine / addItem; anything shown on the
+// customer card is one function in CARD_PARTS.
 (function () {
   "use strict";
   var root = document.getElementById("pos");
   if (!root) return;
   var T = JSON.parse(document.getElementById("pos-text").textContent);
+  var FREE_ITEMS = JSON.parse(document.getElementById("pos-free-items").textContent);
   var csrf = root.getAttribute("data-csrf");
   var store = root.getAttribute("data-store");
+  var currency = root.getAttribute("data-currency");
+  var digits = parseInt(root.getAttribute("data-digits"), 10) || 0;
   var pointsPayment = root.getAttribute("data-points-payment") === "1";
   var KEY = "regulars.pos." + store;
+  var MAX_QTY = 100000, MAX_MINOR = 1e12;
   var $ = function (id) { return document.getElementById(id); };
   var lang = document.documentElement.lang;
+
+  // --- helpers ----------------------------------------------------------------------------
   function num(n) { return Number(n).toLocaleString(lang); }
-
-  var state = load() || fresh();
-  var quoteSeq = 0, quoteTimer = null, busy = false, lastQuote = null;
-
-  function fresh() {
-    return { customer: null, lines: [], vouchers: [], points: 0, receiptId: null, pending: false,
-             redeemKeys: {} };
-  }
-  function load() {
-    try { return JSON.parse(window.sessionStorage.getItem(KEY)); } catch (e) { return null; }
-  }
-  function save() {
-    try { window.sessionStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
-  }
-
   function fmt(text, values) {
     return text.replace(/%\((\w+)\)s/g, function (_m, name) {
       return values[name] === undefined ? "" : String(values[name]);
@@ -41,7 +37,18 @@
   }
   function show(node, on) { node.hidden = !on; }
   function message(node, text) { node.textContent = text || ""; show(node, !!text); }
-
+  function without(list, value) { return list.filter(function (x) { return x !== value; }); }
+  function flash(node, cls) {  // restart a short CSS animation
+    node.classList.remove(cls);
+    void node.offsetWidth;
+    node.classList.add(cls);
+  }
+  function randomKey() {
+    var bytes = new Uint8Array(16), out = "";
+    window.crypto.getRandomValues(bytes);  // works on a plain-http LAN address too
+    for (var i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+    return out;
+  }
   function receiptId() {
     // Store code + local time + 4 random Crockford symbols: unique per till, readable on paper.
     var d = new Date(), pad = function (n) { return (n < 10 ? "0" : "") + n; };
@@ -53,6 +60,7 @@
     return store + "-" + stamp + "-" + tail;
   }
 
+  // --- server -----------------------------------------------------------------------------
   function call(method, url, body) {
     var init = { method: method, credentials: "same-origin",
       headers: { Accept: "application/json", "X-CSRF-Token": csrf } };
@@ -67,17 +75,49 @@
     });
   }
 
-  // --- customer ---------------------------------------------------------------------------
+  // --- state ------------------------------------------------------------------------------
+  // `state` is the sale being rung up (kept in the tab, so a reload keeps it). `after` is the
+  // sale just recorded, shown until the next one starts. `lastQuote` is the newest priced
+  // answer; `basketError` is what the server found wrong with the basket itself, if anything.
+  var state = load() || fresh();
+  state.notes = state.notes || {};
+  var after = null, lastQuote = null, basketError = null;
+  var quoteSeq = 0, quoteTimer = null, busy = false, noteTimer = null;
+
+  function fresh() {
+    return { customer: null, lines: [], vouchers: [], points: 0, receiptId: null, pending: false,
+             redeemKeys: {}, notes: {} };
+  }
+  function load() {
+    try { return JSON.parse(window.sessionStorage.getItem(KEY)); } catch (e) { return null; }
+  }
+  function save() {
+    try { window.sessionStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+  function frozen() { return state.pending || !!after; }
+  function shownCard() { return state.customer || (after && after.card) || null; }
+
+  // --- customer card ----------------------------------------------------------------------
+  var CARD_PARTS = [renderWho, renderStats, renderStamps, renderVouchers, renderRewards];
+
   function renderCard() {
-    var c = state.customer;
+    var c = shownCard();
     show($("card"), !!c);
     show($("anon"), !c);
-    show($("pay-points"), !!c && pointsPayment);
+    show($("pay-points"), !!state.customer && pointsPayment);
     if (!c) return;
+    CARD_PARTS.forEach(function (part) { part(c); });
+  }
+
+  function renderWho(c) {
     $("c-name").textContent = c.name || c.code;
     $("c-phone").textContent = c.phone;
     $("c-code").textContent = c.code;
     show($("c-birthday"), c.birthday_month);
+    $("c-clear").disabled = frozen();
+  }
+
+  function renderStats(c) {
     $("c-balance").textContent = fmt(T.points, { points: num(c.balance) });
     $("c-tier").textContent = c.tier.name || T.no_tier;
     $("c-progress").value = c.tier.progress;
@@ -85,45 +125,12 @@
     $("c-next").textContent = c.tier.next_name && c.tier.to_next
       ? fmt(T.to_next, { amount: c.tier.to_next, tier: c.tier.next_name }) : (c.tier.name ? T.top_tier : "");
     message($("c-expiring"), c.expiring_soon ? fmt(T.expiring, { points: num(c.expiring_soon), days: c.expiring_days }) : "");
+  }
+
+  function renderStamps(c) {
     var stamps = $("c-stamps");
     stamps.textContent = "";
-    c.stamps.forEach(function (s) {
-      stamps.appendChild(stampItem(s));
-    });
-    var vouchers = $("c-vouchers");
-    vouchers.textContent = "";
-    if (!c.vouchers.length) vouchers.appendChild(el("li", "muted small", T.no_vouchers));
-    c.vouchers.forEach(function (v) {
-      var li = el("li"), label = el("label", "check"), box = el("input");
-      box.type = "checkbox";
-      box.value = v.code;
-      box.checked = state.vouchers.indexOf(v.code) >= 0;
-      box.disabled = state.pending;
-      box.addEventListener("change", function () {
-        state.vouchers = state.vouchers.filter(function (code) { return code !== v.code; });
-        if (box.checked) state.vouchers.push(v.code);
-        changed();
-      });
-      label.appendChild(box);
-      var text = el("span", null, v.name + " ");
-      text.appendChild(el("small", "muted num", v.code_text + " · " + fmt(T.until, { date: v.expires })));
-      label.appendChild(text);
-      li.appendChild(label);
-      vouchers.appendChild(li);
-    });
-    var rewards = $("c-rewards");
-    rewards.textContent = "";
-    if (!c.rewards.length) rewards.appendChild(el("li", "muted small", T.no_rewards));
-    c.rewards.forEach(function (r) {
-      var li = el("li", "reward-row");
-      li.appendChild(el("span", null, r.name));
-      var b = el("button", "small-button", fmt(T.redeem, { points: num(r.cost) }));
-      b.type = "button";
-      b.disabled = !r.affordable || state.pending;
-      b.addEventListener("click", function () { redeem(r, b); });
-      li.appendChild(b);
-      rewards.appendChild(li);
-    });
+    c.stamps.forEach(function (s) { stamps.appendChild(stampItem(s)); });
   }
 
   function stampItem(s) {
@@ -136,6 +143,50 @@
     return li;
   }
 
+  function renderVouchers(c) {
+    var list = $("c-vouchers");
+    list.textContent = "";
+    if (!c.vouchers.length) list.appendChild(el("li", "muted small", T.no_vouchers));
+    c.vouchers.forEach(function (v) {
+      var li = el("li", "voucher-row"), label = el("label", "check"), box = el("input");
+      li.setAttribute("data-code", v.code);
+      box.type = "checkbox";
+      box.value = v.code;
+      box.checked = state.vouchers.indexOf(v.code) >= 0;
+      box.disabled = frozen();
+      box.addEventListener("change", function () { tickVoucher(v, box.checked); });
+      label.appendChild(box);
+      var text = el("span", null, v.name + " ");
+      text.appendChild(el("small", "muted num", v.code_text + " · " + fmt(T.until, { date: v.expires })));
+      label.appendChild(text);
+      li.appendChild(label);
+      var note = state.notes[v.code];
+      if (note && !after) {
+        var why = el("p", note.ok ? "voucher-note ok small" : "voucher-note field-error", note.text);
+        why.id = "why-" + v.code;
+        box.setAttribute("aria-describedby", why.id);
+        li.appendChild(why);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function renderRewards(c) {
+    var list = $("c-rewards");
+    list.textContent = "";
+    if (!c.rewards.length) list.appendChild(el("li", "muted small", T.no_rewards));
+    c.rewards.forEach(function (r) {
+      var li = el("li", "reward-row");
+      li.appendChild(el("span", null, r.name));
+      var b = el("button", "small-button", fmt(T.redeem, { points: num(r.cost) }));
+      b.type = "button";
+      b.disabled = !r.affordable || frozen();
+      b.addEventListener("click", function () { redeem(r, b); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+  }
+
   function find(q) {
     message($("find-error"), "");
     return call("GET", "/pos/customer?q=" + encodeURIComponent(q)).then(function (res) {
@@ -144,6 +195,7 @@
         $("q").select();
         return;
       }
+      startIfDone();
       setCustomer(res.data);
       $("q").value = "";
       $("sku").focus();
@@ -153,6 +205,7 @@
   function setCustomer(card) {
     if (!state.customer || state.customer.id !== card.id) {
       state.vouchers = [];
+      state.notes = {};
       state.points = 0;
     }
     state.customer = card;
@@ -165,13 +218,6 @@
     call("GET", "/pos/customers/" + state.customer.id).then(function (res) {
       if (res.status === 200) { state.customer = res.data; save(); renderCard(); }
     }, function () {});
-  }
-
-  function randomKey() {
-    var bytes = new Uint8Array(16), out = "";
-    window.crypto.getRandomValues(bytes);  // works on a plain-http LAN address too
-    for (var i = 0; i < bytes.length; i++) out += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-    return out;
   }
 
   function redeem(reward, button) {
@@ -193,18 +239,76 @@
         return;
       }
       state.customer = res.data.card;
-      state.vouchers.push(res.data.voucher);
-      renderCard();
-      changed();
+      var voucher = state.customer.vouchers.filter(function (v) { return v.code === res.data.voucher; })[0];
+      tickVoucher(voucher || { code: res.data.voucher, kind: "" }, true);
     }, function () { message($("find-error"), T.network); button.disabled = false; });
   }
 
+  // --- vouchers ---------------------------------------------------------------------------
+  // A ticked voucher that does not fit the sale is unticked with its reason beside it; the
+  // sale itself stays chargeable. A free-item voucher brings its item into the basket.
+  function tickVoucher(v, on) {
+    state.vouchers = without(state.vouchers, v.code);
+    delete state.notes[v.code];
+    if (on) {
+      state.vouchers.push(v.code);
+      if (v.kind === "free_item") bringFreeItem(v);
+    }
+    renderCard();
+    changed();
+  }
+
+  function voucherOf(code) {
+    var c = state.customer;
+    return c ? c.vouchers.filter(function (v) { return v.code === code; })[0] : null;
+  }
+
+  function unitsOf(sku) {
+    return state.lines.reduce(function (n, l) { return n + (l.sku === sku ? l.quantity : 0); }, 0);
+  }
+
+  function bringFreeItem(v) {
+    if (!v.sku) return;  // any item: it comes off the cheapest line
+    var wanted = state.vouchers.filter(function (code) {
+      var other = voucherOf(code);
+      return other && other.kind === "free_item" && other.sku === v.sku;
+    }).length;
+    if (unitsOf(v.sku) >= wanted) return;  // already in the basket
+    var item = FREE_ITEMS[v.sku];
+    if (item) {
+      addItem(item, 1);
+      state.notes[v.code] = { ok: true, text: fmt(T.added_for_voucher, { item: item.name || item.sku }) };
+      return;
+    }
+    // The till does not know its price: untick it and ask for the item, SKU already typed.
+    state.vouchers = without(state.vouchers, v.code);
+    state.notes[v.code] = { ok: false, text: fmt(T.needs_item, { item: v.sku }) };
+    var form = $("add");
+    form.sku.value = v.sku;
+    form.price.focus();
+  }
+
+  function refuseVoucher(code, text) {
+    if (state.vouchers.indexOf(code) < 0) return false;
+    state.vouchers = without(state.vouchers, code);
+    state.notes[code] = { ok: false, text: text };
+    renderCard();
+    return true;
+  }
+
   // --- basket -----------------------------------------------------------------------------
+  function addItem(item, quantity) {
+    addLine({ sku: item.sku, name: item.name, category: item.category, quantity: quantity,
+      price: item.price });
+  }
+
   function addLine(line) {
+    startIfDone();
     var same = state.lines.filter(function (l) { return l.sku === line.sku && l.price === line.price; })[0];
-    if (same) same.quantity = Math.min(100000, same.quantity + line.quantity);
+    if (same) same.quantity = Math.min(MAX_QTY, same.quantity + line.quantity);
     else state.lines.push(line);
     if (!state.receiptId) state.receiptId = receiptId();
+    barNote(fmt(T.added, { name: line.name || line.sku }));
     changed();
   }
 
@@ -221,13 +325,13 @@
       var qty = el("input", "qty");
       qty.type = "number";
       qty.min = "1";
-      qty.max = "100000";
+      qty.max = String(MAX_QTY);
       qty.value = line.quantity;
       qty.disabled = state.pending;
       qty.setAttribute("aria-label", fmt(T.quantity_of, { name: line.name || line.sku }));
       qty.addEventListener("change", function () {
         var n = parseInt(qty.value, 10);
-        line.quantity = n > 0 ? Math.min(n, 100000) : 1;
+        line.quantity = n > 0 ? Math.min(n, MAX_QTY) : 1;
         changed();
       });
       li.appendChild(qty);
@@ -242,7 +346,19 @@
         $("sku").focus();
       });
       li.appendChild(remove);
+      if (basketError && basketError.line === i) {
+        li.classList.add("bad");
+        li.appendChild(el("p", "field-error line-error", basketError.text));
+      }
       list.appendChild(li);
+    });
+  }
+
+  function renderPicks() {  // how many of each quick pick are in the basket, on the pick itself
+    Array.prototype.forEach.call(document.querySelectorAll("#picks button"), function (b) {
+      var n = unitsOf(b.getAttribute("data-sku")), badge = b.querySelector(".in-basket");
+      badge.textContent = "×" + num(n);
+      show(badge, n > 0);
     });
   }
 
@@ -258,15 +374,64 @@
     };
   }
 
+  // --- price entry ------------------------------------------------------------------------
+  // The price is checked where it is typed, in the currency's decimals, as the server reads it
+  // (Burmese, Lao and Arabic-Indic digits, thousands commas); a refused price never enters
+  // the basket, so the basket keeps its totals.
+  var OTHER_DIGITS = [0x1040, 0x0ED0, 0x0660, 0x06F0];  // Myanmar, Lao, Arabic-Indic, Persian zeros
+
+  function asciiDigits(text) {
+    return text.replace(/[\u1040-\u1049\u0ED0-\u0ED9\u0660-\u0669\u06F0-\u06F9]/g, function (ch) {
+      var code = ch.charCodeAt(0);
+      for (var i = 0; i < OTHER_DIGITS.length; i++) {
+        if (code >= OTHER_DIGITS[i] && code <= OTHER_DIGITS[i] + 9) return String(code - OTHER_DIGITS[i]);
+      }
+      return ch;
+    });
+  }
+
+  function priceProblem(text) {
+    var cleaned = asciiDigits(text).replace(/[, \u00a0]/g, "");
+    if (!/^(\d+\.?\d*|\.\d+)$/.test(cleaned)) {
+      var example = "12" + (digits ? "." + "50000000".slice(0, digits) : "");
+      return fmt(T.price_number, { example: example });
+    }
+    var decimals = (cleaned.split(".")[1] || "").replace(/0+$/, "");
+    if (decimals.length > digits) {
+      return digits ? fmt(T.price_decimals, { digits: num(digits), currency: currency })
+        : fmt(T.price_whole, { currency: currency });
+    }
+    if (Number(cleaned) * Math.pow(10, digits) > MAX_MINOR) return T.price_big;
+    return "";
+  }
+
+  function priceError(text) {
+    var field = $("price");
+    message($("price-error"), text);
+    if (text) field.setAttribute("aria-invalid", "true");
+    else field.removeAttribute("aria-invalid");
+  }
+
+  function checkPrice() {
+    var text = $("price").value.trim();
+    var problem = text ? priceProblem(text) : "";
+    priceError(problem);
+    return !problem;
+  }
+
+  // --- quote ------------------------------------------------------------------------------
   function changed() {
     save();
+    basketError = null;  // until the next answer says otherwise
     renderLines(null);
+    renderPicks();
     lock();
     window.clearTimeout(quoteTimer);
     if (!state.lines.length) {
       lastQuote = null;
       showTotals(null);
       message($("sale-error"), "");
+      lock();
       return;
     }
     quoteTimer = window.setTimeout(requote, 120);
@@ -276,23 +441,30 @@
     var seq = ++quoteSeq;
     call("POST", "/pos/quote", saleBody()).then(function (res) {
       if (seq !== quoteSeq) return;  // an older answer arriving late
-      if (res.status !== 200 && res.data.field === "redeem_points" && state.points) {
+      if (res.status === 200) return quoted(res.data);
+      if (res.data.field === "redeem_points" && state.points) {
         state.points = 0;  // a voucher made the sale smaller than the points chosen
         $("points").value = 0;
         return changed();
       }
-      if (res.status !== 200) {
-        lastQuote = null;
-        showTotals(null);
-        message($("sale-error"), res.data.error);
-        lock();
-        return;
+      if (res.data.voucher !== undefined && refuseVoucher(res.data.voucher, res.data.error)) {
+        return changed();
       }
-      lastQuote = res.data;
-      message($("sale-error"), state.pending ? $("sale-error").textContent : "");
-      showTotals(res.data);
+      // The basket itself is wrong (a line's price, say): name the line, keep Charge off.
+      var line = /^lines\.(\d+)\./.exec(res.data.field || "");
+      lastQuote = null;
+      basketError = { text: res.data.error, line: line ? parseInt(line[1], 10) : null };
+      showTotals(null);
       lock();
     }, function () { if (seq === quoteSeq) message($("sale-error"), T.network); });
+  }
+
+  function quoted(q) {
+    lastQuote = q;
+    basketError = null;
+    if (!state.pending) message($("sale-error"), "");
+    showTotals(q);
+    lock();
   }
 
   function showTotals(q) {
@@ -313,18 +485,48 @@
     }
   }
 
+  // --- charge button and phone bar --------------------------------------------------------
+  // Charge is off only while charging, for an empty basket, or when the basket itself is
+  // wrong; the reason is always shown beside it. Vouchers never turn it off.
+  function chargeState() {
+    if (busy) return { on: false, why: T.charging };
+    if (state.pending) return { on: true, label: T.charge_again };
+    if (!state.lines.length) return { on: false, why: T.charge_empty };
+    if (basketError) return { on: false, why: basketError.text };
+    if (!lastQuote) return { on: false, why: T.charge_wait };
+    return { on: true };
+  }
+
   function lock() {
-    var ready = !!state.lines.length && !!lastQuote && !busy;
-    $("commit").disabled = !(ready || (state.pending && !busy));
-    $("commit-label").textContent = state.pending && !busy ? T.charge_again : $("commit").getAttribute("data-label");
+    var charge = chargeState();
+    $("commit").disabled = !charge.on;
+    $("bar-charge").disabled = !charge.on;
+    $("commit-label").textContent = charge.label || $("commit").getAttribute("data-label");
+    $("bar-charge").textContent = charge.label || $("commit").getAttribute("data-label");
+    message($("charge-why"), charge.on ? "" : charge.why);
     var fields = document.querySelectorAll("#add input, #add button, #picks button, #points, #points-max");
     for (var i = 0; i < fields.length; i++) fields[i].disabled = state.pending;
+    renderBar(charge);
+  }
+
+  function renderBar(charge) {
+    show($("pos-bar"), !after);
+    var count = state.lines.reduce(function (n, l) { return n + l.quantity; }, 0);
+    $("bar-count").textContent = fmt(T.bar_items, { count: num(count) });
+    $("bar-total").textContent = lastQuote && state.lines.length ? lastQuote.total : "—";
+    if (!noteTimer) $("bar-note").textContent = charge.on ? "" : charge.why;
+  }
+
+  function barNote(text) {  // a short confirmation of a tap, then the bar's usual note again
+    $("bar-note").textContent = text;
+    flash($("pos-bar"), "bumped");
+    window.clearTimeout(noteTimer);
+    noteTimer = window.setTimeout(function () { noteTimer = null; lock(); }, 2500);
   }
 
   // --- charge -----------------------------------------------------------------------------
   function commit() {
-    if (busy || !state.lines.length) return;
-    if (!state.pending && !lastQuote) return;
+    if (busy || !state.lines.length || !chargeState().on) return;
     if (!state.receiptId) state.receiptId = receiptId();
     state.pending = true;  // from here the basket is frozen: every retry sends the same body
     save();
@@ -342,9 +544,12 @@
       if (res.status >= 500) return stalled();
       state.pending = false;  // refused: nothing was recorded, the basket may be changed
       save();
+      renderCard();
+      if (res.data.voucher !== undefined && refuseVoucher(res.data.voucher, res.data.error)) {
+        return changed();  // a voucher used meanwhile, say: the sale goes on without it
+      }
       message($("sale-error"), res.data.error);
       lock();
-      renderCard();
       renderLines(lastQuote ? lastQuote.line_totals : null);
     }, function () {
       if (attempt < 2) return retryLater(body, attempt);
@@ -363,13 +568,30 @@
     $("commit").focus();
   }
 
+  // --- after the sale ---------------------------------------------------------------------
+  // The customer card is replaced by the one the sale answered with (new balance, stamps and
+  // vouchers); the receipt lists the items, then the totals and the loyalty lines.
   function finished(sale) {
     busy = false;
-    var done = $("done");
+    after = sale;
+    state = fresh();
+    lastQuote = null;
+    basketError = null;
+    save();
     show($("basket"), false);
+    renderDone(sale);
+    renderCard();
+    renderPicks();
+    lock();
+    var done = $("done");
     show(done, true);
+    done.scrollIntoView({ block: "start" });
+    $("next-sale").focus({ preventScroll: true });
+  }
+
+  function renderDone(sale) {
     message($("d-replayed"), sale.replayed ? T.replayed : "");
-    $("d-earned").textContent = state.customer ? fmt(T.earned, { points: num(sale.points_earned) }) : "";
+    $("d-earned").textContent = sale.balance !== null ? fmt(T.earned, { points: num(sale.points_earned) }) : "";
     var list = $("d-breakdown");
     list.textContent = "";
     sale.breakdown.forEach(function (b) {
@@ -387,22 +609,45 @@
     stamps.textContent = "";
     sale.stamps.forEach(function (s) {
       if (s.completed_now) stamps.appendChild(el("li", "win", fmt(T.free_item, { name: s.reward_name })));
-      stamps.appendChild(stampItem(s));
     });
-    var receipt = $("d-receipt");
-    receipt.textContent = "";
-    sale.receipt_lines.forEach(function (line) { receipt.appendChild(el("li", null, line)); });
-    $("d-receipt-id").textContent = sale.receipt_id;
-    state = fresh();
-    lastQuote = null;
-    save();
-    $("next-sale").focus();
+    renderReceipt(sale);
   }
 
-  function newSale() {
+  function receiptRow(cells, cls) {
+    var tr = el("tr", cls);
+    cells.forEach(function (text, i) { tr.appendChild(el(i ? "td" : "th", i ? "num" : null, text)); });
+    tr.firstChild.setAttribute("scope", "row");
+    return tr;
+  }
+
+  function renderReceipt(sale) {
+    var table = $("d-items"), body = table.tBodies[0], foot = table.tFoot;
+    body.textContent = "";
+    foot.textContent = "";
+    sale.items.forEach(function (item) {
+      body.appendChild(receiptRow([item.name, num(item.quantity), item.amount]));
+    });
+    foot.appendChild(receiptRow([table.getAttribute("data-subtotal"), "", sale.subtotal]));
+    sale.vouchers.forEach(function (v) { foot.appendChild(receiptRow([v.name, "", "−" + v.discount])); });
+    if (sale.points_value) {
+      foot.appendChild(receiptRow([table.getAttribute("data-points"), "", "−" + sale.points_value]));
+    }
+    var lines = $("d-receipt");
+    lines.textContent = "";
+    sale.receipt_lines.forEach(function (line) { lines.appendChild(el("li", null, line)); });
+    $("d-receipt-id").textContent = sale.receipt_id;
+  }
+
+  function startIfDone() {  // the next item or customer after a sale starts the next sale
+    if (after) newSale(true);
+  }
+
+  function newSale(quiet) {
     if (state.pending && !window.confirm(T.leave_pending)) return;
     state = fresh();
+    after = null;
     lastQuote = null;
+    basketError = null;
     busy = false;
     save();
     show($("done"), false);
@@ -411,7 +656,7 @@
     message($("find-error"), "");
     renderCard();
     changed();
-    $("q").focus();
+    if (quiet !== true) $("q").focus();
   }
 
   // --- wiring -----------------------------------------------------------------------------
@@ -423,9 +668,10 @@
     if (q) find(q);
   });
   $("c-clear").addEventListener("click", function () {
-    if (state.pending) return;
+    if (frozen()) return;
     state.customer = null;
     state.vouchers = [];
+    state.notes = {};
     state.points = 0;
     renderCard();
     changed();
@@ -438,30 +684,53 @@
       category: b.getAttribute("data-category"), price: b.getAttribute("data-price") };
     picks[item.sku.toUpperCase()] = item;
     b.addEventListener("click", function () {
-      addLine({ sku: item.sku, name: item.name, category: item.category, quantity: 1, price: item.price });
+      addItem(item, 1);
+      flash(b, "tapped");
     });
+  });
+
+  $("price").addEventListener("change", checkPrice);
+  $("price").addEventListener("input", function () {
+    if (!$("price-error").hidden) checkPrice();  // an error goes as soon as it is fixed
   });
 
   $("add").addEventListener("submit", function (e) {
     e.preventDefault();
     var f = e.target, sku = f.sku.value.trim(), known = picks[sku.toUpperCase()];
-    var price = f.price.value.trim(), qty = parseInt(f.quantity.value, 10) || 1;
-    message($("add-error"), "");
+    var price = f.price.value.trim(), qty = Math.min(parseInt(f.quantity.value, 10) || 1, MAX_QTY);
     if (!sku) return;
     if (!price && known) {  // a scanned code of a known item needs nothing more
       addLine({ sku: known.sku, name: f.name.value.trim() || known.name,
         category: f.category.value.trim() || known.category, quantity: qty, price: known.price });
     } else if (!price) {
-      message($("add-error"), T.need_price);
+      priceError(T.need_price);
       f.price.focus();
+      return;
+    } else if (!checkPrice()) {
+      f.price.focus();
+      f.price.select();
       return;
     } else {
       addLine({ sku: sku, name: f.name.value.trim(), category: f.category.value.trim(),
         quantity: qty, price: price });
     }
     f.reset();
+    priceError("");
     f.sku.focus();
+    retickWaiting(sku);
   });
+
+  function retickWaiting(sku) {
+    // A free-item voucher that was waiting for its item is applied once the item is added.
+    var c = state.customer;
+    if (!c) return;
+    c.vouchers.forEach(function (v) {
+      var note = state.notes[v.code];
+      if (v.kind === "free_item" && v.sku === sku && note && !note.ok && state.vouchers.indexOf(v.code) < 0) {
+        tickVoucher(v, true);
+      }
+    });
+  }
 
   $("points").addEventListener("change", function () {
     var n = parseInt($("points").value, 10) || 0, cap = lastQuote ? lastQuote.cap : 0;
@@ -476,16 +745,18 @@
     changed();
   });
   $("commit").addEventListener("click", commit);
+  $("bar-charge").addEventListener("click", commit);
   $("new-sale").addEventListener("click", newSale);
   $("next-sale").addEventListener("click", newSale);
+  $("print-receipt").addEventListener("click", function () { window.print(); });
 
   document.addEventListener("keydown", function (e) {
     if (e.key === "F2") { e.preventDefault(); $("q").focus(); $("q").select(); }
     else if (e.key === "F3") { e.preventDefault(); $("sku").focus(); }
     else if (e.key === "F9" || (e.key === "Enter" && (e.ctrlKey || e.metaKey))) {
       e.preventDefault();
-      if (!$("done").hidden) newSale(); else commit();
-    } else if (e.key === "Escape" && !state.pending && $("done").hidden) { $("sku").focus(); }
+      if (after) newSale(); else commit();
+    } else if (e.key === "Escape" && !state.pending && !after) { $("sku").focus(); }
   });
 
   $("points").value = state.points;

@@ -18,12 +18,12 @@ from pydantic import Field, ValidationError
 from sqlalchemy.orm import Session
 
 from regulars.checkout import service as checkout
-from regulars.checkout.quick_picks import top_items
+from regulars.checkout.quick_picks import TopItem, top_items
 from regulars.checkout.schemas import CheckoutIn, CustomerRef, LineIn
 from regulars.customers import service as customers
 from regulars.customers.identity import display_phone
 from regulars.db import Database
-from regulars.kit import codes
+from regulars.kit import clock, codes
 from regulars.kit.errors import InvalidField, NotFound, ProblemError
 from regulars.kit.money import exponent
 from regulars.kit.schemas import Schema
@@ -48,11 +48,16 @@ pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 api = APIRouter(prefix="/pos", route_class=JsonRoute, include_in_schema=False)
 T = TypeVar("T")
 QUICK_PICKS = 12
+CATALOG = 100_000  # every item sold in the last year: top_items reads them all anyway
 
 NO_CUSTOMER = N_("No customer with this phone number or member code.")
 BAD_PRICE = N_("This price is not valid.")
+BAD_LINE_PRICE = N_("Line %(line)s (%(name)s): this price is not valid.")
 VOUCHER_USED = N_("This voucher was already used.")
 VOUCHER_UNFIT = N_("This voucher cannot be used with this basket.")
+VOUCHER_EXPIRED = N_("This voucher has expired.")
+VOUCHER_NEEDS_ITEM = N_("Add %(item)s to the basket to use this voucher.")
+VOUCHER_NEEDS_ANY = N_("Add one more item to the basket to use this voucher.")
 TOO_MANY_POINTS = N_("That is more points than this sale can take.")
 NOT_ENOUGH = N_("The customer does not have enough points.")
 OUT_OF_STOCK = N_("This reward is out of stock.")
@@ -83,6 +88,17 @@ SCRIPT_TEXTS = {
     "replayed": N_("This sale had already been recorded: it was not counted twice."),
     "leave_pending": N_("The last sale is not confirmed yet. Start a new sale anyway?"),
     "free_item": N_("Free item earned: %(name)s"),
+    "needs_item": VOUCHER_NEEDS_ITEM,
+    "added_for_voucher": N_("Added to the basket: %(item)s"),
+    "charge_empty": N_("Add an item to charge."),
+    "charge_wait": N_("Working out the total…"),
+    "charging": N_("Charging…"),
+    "price_whole": N_("Unit price: %(currency)s has no decimals. Type a whole number."),
+    "price_decimals": N_("Unit price: at most %(digits)s decimals in %(currency)s."),
+    "price_number": N_("Unit price: type a number, like %(example)s."),
+    "price_big": N_("Unit price: this is more than the till can take."),
+    "bar_items": N_("Items: %(count)s"),
+    "added": N_("Added: %(name)s"),
 }
 
 
@@ -115,9 +131,18 @@ class PosRedeem(Schema):
 # --- answers ---------------------------------------------------------------------------------
 
 
-def _error(staff: Staff, status: int, text: str, field: str | None = None) -> JSONResponse:
+def _error(
+    staff: Staff,
+    status: int,
+    text: str,
+    field: str | None = None,
+    values: dict[str, Any] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     message = i18n.gettext_for(staff.lang).gettext(text)
-    return _json({"error": message, "field": field}, status)
+    if values:
+        message = message % values
+    return _json({"error": message, "field": field} | extra, status)
 
 
 def _problem_text(exc: ProblemError) -> str:
@@ -149,20 +174,63 @@ def _run(
 
 
 async def _arun(
-    staff: Staff, db: Database, fn: Callable[[Session], T], write: bool = True
+    staff: Staff,
+    db: Database,
+    fn: Callable[[Session], T],
+    write: bool = True,
+    sale: PosSale | None = None,
 ) -> T | JSONResponse:
     """A quote or a sale: on the event loop's runner, the path the API's checkout takes."""
     try:
         return await db.arun(fn, write=write)
     except ProblemError as exc:
+        field = _field(exc)
+        if sale is not None and field and field.startswith("vouchers."):
+            return await _voucher_error(staff, db, sale, field, exc.status)
         return _problem(staff, exc)
 
 
-def _problem(staff: Staff, exc: ProblemError) -> JSONResponse:
+def _field(exc: ProblemError) -> str | None:
     field = str(exc.errors[0]["field"]) if exc.errors else None
     if field and field.endswith("unit_price"):
         field = field.removesuffix("unit_price") + "price"
-    return _error(staff, exc.status, _problem_text(exc), field)
+    return field
+
+
+def _problem(staff: Staff, exc: ProblemError) -> JSONResponse:
+    return _error(staff, exc.status, _problem_text(exc), _field(exc))
+
+
+async def _voucher_error(
+    staff: Staff, db: Database, sale: PosSale, field: str, status: int
+) -> JSONResponse:
+    """Why a ticked voucher does not fit this sale, said so that the cashier knows what to do;
+    `voucher` names it so that the page can untick it (the sale itself is not wrong)."""
+    index = int(field.split(".")[1]) if field.split(".")[1].isdigit() else -1
+    code = sale.vouchers[index] if 0 <= index < len(sale.vouchers) else ""
+    if status == 409:
+        return _error(staff, status, VOUCHER_USED, field, voucher=code)
+    text, values = await db.arun(lambda s: _voucher_reason(s, staff, sale, code), write=False)
+    return _error(staff, status, text, field, values, voucher=code)
+
+
+def _voucher_reason(
+    session: Session, staff: Staff, sale: PosSale, code: str
+) -> tuple[str, dict[str, Any] | None]:
+    voucher = rewards.find_voucher(session, staff.ctx, code)
+    if voucher is None or voucher.customer_id != sale.customer_id:
+        return VOUCHER_UNFIT, None
+    if voucher.status != "issued":
+        return VOUCHER_USED, None
+    if voucher.expires_at <= clock.now():
+        return VOUCHER_EXPIRED, None
+    if voucher.kind != "free_item":
+        return VOUCHER_UNFIT, None
+    if not voucher.sku:
+        return VOUCHER_NEEDS_ANY, None
+    known = _free_items(session, staff)
+    item = known.get(voucher.sku)
+    return VOUCHER_NEEDS_ITEM, {"item": item["name"] if item and item["name"] else voucher.sku}
 
 
 def _json(body: dict[str, Any], status: int = 200) -> JSONResponse:
@@ -199,6 +267,8 @@ def card_json(c: dict[str, Any], staff: Staff) -> dict[str, Any]:
                 "code": v.code,
                 "code_text": codes.group(v.code, 4),
                 "name": v.name,
+                "kind": v.kind,
+                "sku": v.sku,
                 "expires": i18n.local_day(v.expires_at, lang, tz),
             }
             for v in c["vouchers"]
@@ -246,6 +316,15 @@ def _sale_json(
             for v in result["vouchers_applied"]
         ],
         "line_totals": [money(ln.quantity * ln.unit_price) for ln in body.lines],
+        "items": [
+            {
+                "sku": ln.sku,
+                "name": ln.name or ln.sku,
+                "quantity": ln.quantity,
+                "amount": money(ln.quantity * ln.unit_price),
+            }
+            for ln in body.lines
+        ],
         "receipt_lines": result["receipt_lines"],
         "cap": 0,
     }
@@ -295,27 +374,46 @@ def _checkout_body(sale: PosSale, currency: str) -> CheckoutIn:
 # --- the page --------------------------------------------------------------------------------
 
 
+def _item_json(item: TopItem, staff: Staff) -> dict[str, Any]:
+    currency = staff.ctx.merchant.currency
+    return {
+        "sku": item.sku,
+        "name": item.name,
+        "category": item.category,
+        "price": loyalty_view.major_text(item.unit_price, currency),
+        "price_text": i18n.money(item.unit_price, currency, staff.lang),
+    }
+
+
+def _free_items(
+    session: Session, staff: Staff, sold: list[TopItem] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The items that free-item rewards and stamp cards give, with the name and price they sell
+    under: ticking such a voucher at the till puts its item in the basket. An item never sold
+    is missing here; the till then asks the cashier to add it."""
+    ctx = staff.ctx
+    program = loyalty.current_program(session, ctx)[1]
+    skus = {r.sku for r in rewards.list_rewards(session, ctx) if r.kind == "free_item" and r.sku}
+    skus |= {card.reward_sku for card in program.stamp_cards if card.reward_sku}
+    if not skus:
+        return {}
+    sold = sold if sold is not None else top_items(session, ctx, CATALOG)
+    return {item.sku: _item_json(item, staff) for item in sold if item.sku in skus}
+
+
 def _page_data(session: Session, staff: Staff) -> dict[str, Any]:
     ctx = staff.ctx
     stores = merchants.list_stores(session, ctx)
     store = next((s for s in stores if s.code == "MAIN"), stores[0] if stores else None)
     _version, program, _at = loyalty.current_program(session, ctx)
     currency = ctx.merchant.currency
-    picks = [
-        {
-            "sku": item.sku,
-            "name": item.name,
-            "category": item.category,
-            "price": loyalty_view.major_text(item.unit_price, currency),
-            "price_text": i18n.money(item.unit_price, currency, staff.lang),
-        }
-        for item in top_items(session, ctx, QUICK_PICKS)
-    ]
+    sold = top_items(session, ctx, CATALOG)
     _ = i18n.gettext_for(staff.lang).gettext
     return {
         "texts": {key: _(text) for key, text in SCRIPT_TEXTS.items()},
         "store_code": store.code if store else "POS",
-        "picks": picks,
+        "picks": [_item_json(item, staff) for item in sold[:QUICK_PICKS]],
+        "free_items": _free_items(session, staff, sold),
         "points_payment": program.points_payment.enabled,
         "point_value": i18n.money(program.points_payment.point_value, currency, staff.lang),
     }
@@ -334,6 +432,8 @@ def pos_page(
         staff=staff,
         section="pos",
         price_step="1" if digits == 0 else "0." + "0" * (digits - 1) + "1",
+        price_digits=digits,
+        currency=staff.ctx.merchant.currency,
         **data,
     )
 
@@ -384,7 +484,10 @@ def _priced(staff: Staff, sale: PosSale) -> CheckoutIn | JSONResponse:
     try:
         return _checkout_body(sale, staff.ctx.merchant.currency)
     except InvalidField as exc:
-        return _error(staff, 422, BAD_PRICE, exc.field)
+        index = int(exc.field.split(".")[1])
+        line = sale.lines[index]
+        values = {"line": index + 1, "name": line.name.strip() or line.sku.strip()}
+        return _error(staff, 422, BAD_LINE_PRICE, exc.field, values)
 
 
 @api.post("/quote", dependencies=[Depends(check_csrf_header)])
@@ -399,7 +502,7 @@ async def quote(
         program = loyalty.current_program(s, staff.ctx)[1]
         return _sale_json(checkout.quote(s, staff.ctx, body), body, program, staff.lang)
 
-    found = await _arun(staff, db, work, write=False)
+    found = await _arun(staff, db, work, write=False, sale=sale)
     return found if isinstance(found, JSONResponse) else _json(found)
 
 
@@ -416,9 +519,14 @@ async def commit(
         # A replay is priced with the program the sale was made with, for its labels too.
         purchase = checkout.get_purchase(s, staff.ctx, uuid.UUID(result["purchase_id"]))
         program = loyalty.program_version(s, staff.ctx, purchase.program_version)
-        return _sale_json(result, body, program, staff.lang) | {"replayed": replayed}
+        out = _sale_json(result, body, program, staff.lang) | {"replayed": replayed}
+        # The customer's card as it is now, to replace the one the till showed before the sale.
+        if result["customer_id"] is not None:
+            card = loyalty_view.card(s, staff.ctx, uuid.UUID(result["customer_id"]), staff.lang)
+            out["card"] = card_json(card, staff)
+        return out
 
-    found = await _arun(staff, db, work)
+    found = await _arun(staff, db, work, sale=sale)
     if isinstance(found, JSONResponse):
         return found
     return _json(found, 200 if found["replayed"] else 201)
