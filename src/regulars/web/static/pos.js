@@ -613,25 +613,32 @@
     renderReceipt(sale);
   }
 
-  function receiptRow(cells, cls) {
-    var tr = el("tr", cls);
+  function receiptRow(cells, scope) {
+    var tr = el("tr");
     cells.forEach(function (text, i) { tr.appendChild(el(i ? "td" : "th", i ? "num" : null, text)); });
-    tr.firstChild.setAttribute("scope", "row");
+    tr.firstChild.setAttribute("scope", scope || "row");
     return tr;
   }
 
   function renderReceipt(sale) {
-    var table = $("d-items"), body = table.tBodies[0], foot = table.tFoot;
+    // In the receipt's own language (the customer's), which may not be the cashier's.
+    var r = sale.receipt, table = $("d-items"), head = table.tHead, body = table.tBodies[0], foot = table.tFoot;
+    $("d-print").setAttribute("lang", r.lang);
+    $("d-print").setAttribute("dir", r.dir);
+    head.textContent = "";
     body.textContent = "";
     foot.textContent = "";
-    sale.items.forEach(function (item) {
-      body.appendChild(receiptRow([item.name, num(item.quantity), item.amount]));
+    var labels = receiptRow([r.labels.item, r.labels.quantity, r.labels.amount]);
+    Array.prototype.forEach.call(labels.children, function (cell) {
+      var th = el("th", null, cell.textContent);
+      th.setAttribute("scope", "col");
+      labels.replaceChild(th, cell);
     });
-    foot.appendChild(receiptRow([table.getAttribute("data-subtotal"), "", sale.subtotal]));
-    sale.vouchers.forEach(function (v) { foot.appendChild(receiptRow([v.name, "", "−" + v.discount])); });
-    if (sale.points_value) {
-      foot.appendChild(receiptRow([table.getAttribute("data-points"), "", "−" + sale.points_value]));
-    }
+    head.appendChild(labels);
+    $("d-receipt-title").textContent = r.labels.receipt;
+    $("d-receipt-label").textContent = r.labels.receipt_number;
+    r.items.forEach(function (item) { body.appendChild(receiptRow([item.name, item.quantity, item.amount])); });
+    r.sums.forEach(function (sum) { foot.appendChild(receiptRow([sum[0], "", sum[1]])); });
     var lines = $("d-receipt");
     lines.textContent = "";
     sale.receipt_lines.forEach(function (line) { lines.appendChild(el("li", null, line)); });

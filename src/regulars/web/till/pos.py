@@ -25,7 +25,7 @@ from regulars.customers.identity import display_phone
 from regulars.db import Database
 from regulars.kit import clock, codes
 from regulars.kit.errors import InvalidField, NotFound, ProblemError
-from regulars.kit.money import exponent
+from regulars.kit.money import exponent, format_number
 from regulars.kit.schemas import Schema
 from regulars.loyalty import ledger, rewards, rules
 from regulars.loyalty import service as loyalty
@@ -316,15 +316,6 @@ def _sale_json(
             for v in result["vouchers_applied"]
         ],
         "line_totals": [money(ln.quantity * ln.unit_price) for ln in body.lines],
-        "items": [
-            {
-                "sku": ln.sku,
-                "name": ln.name or ln.sku,
-                "quantity": ln.quantity,
-                "amount": money(ln.quantity * ln.unit_price),
-            }
-            for ln in body.lines
-        ],
         "receipt_lines": result["receipt_lines"],
         "cap": 0,
     }
@@ -343,6 +334,46 @@ def _sale_json(
         out["cap"] = max(0, cap)
         out["cap_value"] = money(out["cap"] * program.points_payment.point_value)
     return out
+
+
+RECEIPT_LABELS = {
+    "receipt": N_("Receipt"),
+    "receipt_number": N_("Receipt number"),
+    "item": N_("Item"),
+    "quantity": N_("Quantity"),
+    "amount": N_("Amount"),
+    "subtotal": N_("Subtotal"),
+    "points": N_("Paid with points"),
+}
+
+
+def _receipt_json(result: dict[str, Any], body: CheckoutIn, lang: str) -> dict[str, Any]:
+    """The receipt's items and sums, in the language of its loyalty lines (the customer's, else
+    the shop's), so that one printed receipt reads in one language."""
+    currency = result["currency"]
+    _ = i18n.gettext_for(lang).gettext
+
+    def money(minor: int) -> str:
+        return i18n.money(minor, currency, lang)
+
+    sums = [[_(RECEIPT_LABELS["subtotal"]), money(result["subtotal"])]]
+    sums += [[v["name"], "−" + money(v["discount"])] for v in result["vouchers_applied"]]
+    if result["points_value"]:
+        sums.append([_(RECEIPT_LABELS["points"]), "−" + money(result["points_value"])])
+    return {
+        "lang": lang,
+        "dir": i18n.direction(lang),
+        "labels": {key: _(text) for key, text in RECEIPT_LABELS.items()},
+        "items": [
+            {
+                "name": line.name or line.sku,
+                "quantity": format_number(line.quantity, lang),
+                "amount": money(line.quantity * line.unit_price),
+            }
+            for line in body.lines
+        ],
+        "sums": sums,
+    }
 
 
 def _checkout_body(sale: PosSale, currency: str) -> CheckoutIn:
@@ -520,11 +551,14 @@ async def commit(
         purchase = checkout.get_purchase(s, staff.ctx, uuid.UUID(result["purchase_id"]))
         program = loyalty.program_version(s, staff.ctx, purchase.program_version)
         out = _sale_json(result, body, program, staff.lang) | {"replayed": replayed}
+        locale = None
         # The customer's card as it is now, to replace the one the till showed before the sale.
         if result["customer_id"] is not None:
             card = loyalty_view.card(s, staff.ctx, uuid.UUID(result["customer_id"]), staff.lang)
             out["card"] = card_json(card, staff)
-        return out
+            locale = card["customer"].locale
+        receipt_lang = i18n.choose(locale, staff.ctx.merchant.locale)
+        return out | {"receipt": _receipt_json(result, body, receipt_lang)}
 
     found = await _arun(staff, db, work, sale=sale)
     if isinstance(found, JSONResponse):
