@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,6 +13,7 @@ from sqlalchemy import func, select
 
 from regulars.checkout.models import Purchase
 from regulars.db import Database
+from regulars.kit import clock
 from regulars.loyalty import rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import PointsEntry, Voucher
@@ -328,3 +331,98 @@ def test_pos_page_renders_in_each_language_for_a_phone(client: TestClient, db: D
         assert f'<html lang="{lang}"' in html and word in html, lang
         assert '<script src="/static/pos.js" defer></script>' in html
         client.cookies.clear()
+
+
+def _free_items(client: TestClient) -> dict[str, Any]:
+    page = client.get("/pos").text
+    found = re.search(r'<script type="application/json" id="pos-free-items">(.*?)</script>', page)
+    assert found
+    return dict(json.loads(found.group(1)))
+
+
+def test_a_voucher_that_does_not_fit_is_named_with_the_reason(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)
+    mya = make_customer(db, shop, phone="09 7812 34567", locale="en")
+    give_points(db, shop, mya.id, 300)
+    coffee = db.run(
+        lambda s: rewards.create_reward(
+            s,
+            shop.ctx,
+            RewardCreate(name="Free coffee", kind="free_item", cost_points=200, sku="COFFEE"),
+        )
+    )
+    code = db.run(lambda s: rewards.redeem(s, shop.ctx, mya.id, coffee.id)[0]).code
+    now = clock.now()
+    old = db.run(
+        lambda s: (
+            rewards.issue_voucher(
+                s,
+                shop.ctx,
+                mya.id,
+                reward_id=None,
+                source="redemption",
+                name="Old 500 off",
+                kind="amount_off",
+                amount=500,
+                issued_at=now - timedelta(days=60),
+                expires_at=now - timedelta(days=1),
+                purchase_id=None,
+            ).code
+        )
+    )
+    headers = cashier(client, db, shop)
+    # The till knows the coffee's price once it has sold: the page carries it for the voucher.
+    assert _free_items(client) == {}
+    before = _count(db, PointsEntry)
+
+    no_coffee = basket("R-1", mya.id, ("CAKE", 1, "5000"), vouchers=[code])
+    r = client.post("/pos/quote", json=no_coffee, headers=headers)
+    assert r.status_code == 422
+    assert r.json() == {
+        "error": "Add COFFEE to the basket to use this voucher.",
+        "field": "vouchers.0",
+        "voucher": code,
+    }
+    expired = basket("R-1", mya.id, ("CAKE", 1, "5000"), vouchers=[old])
+    r = client.post("/pos/commit", json=expired, headers=headers)
+    assert r.status_code == 422
+    assert r.json() == {"error": "This voucher has expired.", "field": "vouchers.0", "voucher": old}
+    assert (_count(db, Purchase), _count(db, PointsEntry)) == (0, before)
+
+    with_coffee = basket("R-1", mya.id, ("CAKE", 1, "5000"), ("COFFEE", 2, "2000"), vouchers=[code])
+    done = client.post("/pos/commit", json=with_coffee, headers=headers)
+    assert done.status_code == 201, done.text
+    sale = done.json()
+    assert sale["total"] == "MMK7,000"
+    # The card after the sale, to replace the one shown before it.
+    assert sale["card"]["balance"] == 107
+    assert sale["card"]["vouchers"] == []  # the coffee's is used, the old one expired
+    assert sale["receipt"] == {
+        "lang": "en",
+        "dir": "ltr",
+        "labels": {
+            "receipt": "Receipt",
+            "receipt_number": "Receipt number",
+            "item": "Item",
+            "quantity": "Quantity",
+            "amount": "Amount",
+            "subtotal": "Subtotal",
+            "points": "Paid with points",
+        },
+        "items": [
+            {"name": "Cake", "quantity": "1", "amount": "MMK5,000"},
+            {"name": "Coffee", "quantity": "2", "amount": "MMK4,000"},
+        ],
+        "sums": [["Subtotal", "MMK9,000"], ["Free coffee", "−MMK2,000"]],
+    }
+    assert _free_items(client) == {
+        "COFFEE": {
+            "sku": "COFFEE",
+            "name": "Coffee",
+            "category": "cakes",
+            "price": "2000",
+            "price_text": "MMK2,000",
+        }
+    }

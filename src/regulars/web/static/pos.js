@@ -357,7 +357,7 @@
   function renderPicks() {  // how many of each quick pick are in the basket, on the pick itself
     Array.prototype.forEach.call(document.querySelectorAll("#picks button"), function (b) {
       var n = unitsOf(b.getAttribute("data-sku")), badge = b.querySelector(".in-basket");
-      badge.textContent = "×" + num(n);
+      badge.firstChild.textContent = "×" + num(n);
       show(badge, n > 0);
     });
   }
@@ -585,7 +585,8 @@
     lock();
     var done = $("done");
     show(done, true);
-    done.scrollIntoView({ block: "start" });
+    var top = done.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight / 2) done.scrollIntoView({ block: "start" });  // phones
     $("next-sale").focus({ preventScroll: true });
   }
 
