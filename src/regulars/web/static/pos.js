@@ -456,7 +456,11 @@
       basketError = { text: res.data.error, line: line ? parseInt(line[1], 10) : null };
       showTotals(null);
       lock();
-    }, function () { if (seq === quoteSeq) message($("sale-error"), T.network); });
+    }, function () {
+      if (seq !== quoteSeq) return;
+      message($("sale-error"), T.network);
+      quoteTimer = window.setTimeout(requote, 2000);  // ask again until the server answers
+    });
   }
 
   function quoted(q) {
