@@ -347,7 +347,7 @@ RECEIPT_LABELS = {
 }
 
 
-def _receipt_json(result: dict[str, Any], body: CheckoutIn, lang: str) -> dict[str, Any]:
+def _receipt_json(result: Mapping[str, Any], body: CheckoutIn, lang: str) -> dict[str, Any]:
     """The receipt's items and sums, in the language of its loyalty lines (the customer's, else
     the shop's), so that one printed receipt reads in one language."""
     currency = result["currency"]
