@@ -214,6 +214,7 @@ def test_burmese_till_on_a_phone(live_server: LiveServer, browser: Any, db: Data
     _no_sideways_scroll(till)
     if db.is_sqlite:  # as the cashier sees it: the quick picks, and the bar with the total
         till.locator("#picks").evaluate("picks => picks.scrollIntoView({block: 'center'})")
+        till.wait_for_function("document.getAnimations().length === 0")  # the tap's flash done
         till.screenshot(path=str(SCREENSHOTS / "pos-phone-my.png"))
     till.keyboard.press("Control+Enter")  # the shortcut charges
     till.wait_for_selector("#done:not([hidden])")
@@ -436,6 +437,7 @@ def test_on_a_phone_the_bar_keeps_the_total_and_charge_in_view(
     _no_sideways_scroll(till)
     if db.is_sqlite:
         till.locator("#picks").evaluate("picks => picks.scrollIntoView({block: 'center'})")
+        till.wait_for_function("document.getAnimations().length === 0")  # the tap's flash done
         till.screenshot(path=str(SCREENSHOTS / "pos-phone-ur.png"))
     till.locator("#bar-charge").tap()
     till.wait_for_selector("#done:not([hidden])")

@@ -280,10 +280,12 @@
       state.notes[v.code] = { ok: true, text: fmt(T.added_for_voucher, { item: item.name || item.sku }) };
       return;
     }
-    // The till does not know its price: untick it and ask for the item, SKU already typed.
+    // The till does not know its price: untick it and ask for the item, with its SKU typed in
+    // the item form unless the cashier is typing another one there.
     state.vouchers = without(state.vouchers, v.code);
     state.notes[v.code] = { ok: false, text: fmt(T.needs_item, { item: v.sku }) };
     var form = $("add");
+    if (form.sku.value.trim() && form.sku.value.trim() !== v.sku) return;
     form.sku.value = v.sku;
     form.price.focus();
   }
