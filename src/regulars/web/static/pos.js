@@ -82,7 +82,7 @@
   var state = load() || fresh();
   state.notes = state.notes || {};
   var after = null, lastQuote = null, basketError = null;
-  var quoteSeq = 0, quoteTimer = null, busy = false, noteTimer = null;
+  var quoteSeq = 0, quoteTimer = null, busy = false, lastAdded = "";
 
   function fresh() {
     return { customer: null, lines: [], vouchers: [], points: 0, receiptId: null, pending: false,
@@ -344,6 +344,7 @@
       remove.setAttribute("aria-label", T.remove + ": " + (line.name || line.sku));
       remove.addEventListener("click", function () {
         state.lines.splice(i, 1);
+        lastAdded = "";
         changed();
         $("sku").focus();
       });
@@ -499,7 +500,7 @@
     if (state.pending) return { on: true, label: T.charge_again };
     if (!state.lines.length) return { on: false, why: T.charge_empty };
     if (basketError) return { on: false, why: basketError.text };
-    if (!lastQuote) return { on: false, why: T.charge_wait };
+    if (!lastQuote) return { on: false, why: T.charge_wait, waiting: true };
     return { on: true };
   }
 
@@ -520,14 +521,13 @@
     var count = state.lines.reduce(function (n, l) { return n + l.quantity; }, 0);
     $("bar-count").textContent = fmt(T.bar_items, { count: num(count) });
     $("bar-total").textContent = lastQuote && state.lines.length ? lastQuote.total : "—";
-    if (!noteTimer) $("bar-note").textContent = charge.on ? "" : charge.why;
+    // What the last tap added, or why Charge is off.
+    $("bar-note").textContent = charge.on ? lastAdded : (charge.waiting && lastAdded) || charge.why;
   }
 
-  function barNote(text) {  // a short confirmation of a tap, then the bar's usual note again
-    $("bar-note").textContent = text;
+  function barNote(text) {  // confirms a tap: the total flashes, the note names the item
+    lastAdded = text;
     flash($("pos-bar"), "bumped");
-    window.clearTimeout(noteTimer);
-    noteTimer = window.setTimeout(function () { noteTimer = null; lock(); }, 2500);
   }
 
   // --- charge -----------------------------------------------------------------------------
@@ -662,6 +662,7 @@
     after = null;
     lastQuote = null;
     basketError = null;
+    lastAdded = "";
     busy = false;
     save();
     show($("done"), false);
