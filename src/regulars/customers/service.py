@@ -58,10 +58,20 @@ def get_customer(
 def normalize_profile(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
     """Clean what was typed: E.164 phone, lower-case email, Unicode Burmese, folded name."""
     out = dict(values)
-    if out.get("phone") is not None:
-        out["phone"] = parse_phone(out["phone"], ctx.merchant.country)
-    if out.get("email") is not None:
-        out["email"] = parse_email(out["email"])
+    errors: list[dict[str, Any]] = []
+    for field in ("phone", "email"):
+        if out.get(field) is None:
+            continue
+        try:
+            out[field] = (
+                parse_phone(out[field], ctx.merchant.country)
+                if field == "phone"
+                else parse_email(out[field])
+            )
+        except InvalidField as exc:
+            errors.extend(exc.errors)  # both are named when both are wrong
+    if errors:
+        raise InvalidField.many(errors)
     if "name" in out:
         out["name"] = clean_name(out["name"]) if out["name"] else None
         out["name_search"] = fold(out["name"]) if out["name"] else ""

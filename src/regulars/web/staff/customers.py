@@ -176,6 +176,22 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
+def _invalid_fields(exc: InvalidField) -> dict[str, str]:
+    fields = [str(e["field"]) for e in exc.errors] or [exc.field]
+    return {f: FIELD_ERRORS.get(f, FIELD_ERRORS["name"]) for f in fields}
+
+
+def _contact_errors(staff: Staff, fields: dict[str, Any]) -> dict[str, str]:
+    """The phone's and email's own errors, for a form that the schema already refused, so that
+    every wrong field is marked at once."""
+    contact = {k: fields[k] for k in ("phone", "email") if fields.get(k)}
+    try:
+        customers.normalize_profile(staff.ctx, contact)
+    except InvalidField as exc:
+        return _invalid_fields(exc)
+    return {}
+
+
 @router.post("/customers/new", dependencies=[Depends(check_csrf)])
 def create_customer(
     request: Request,
@@ -203,12 +219,12 @@ def create_customer(
     try:
         data = CustomerCreate(**fields)
     except ValidationError as exc:
-        return _new_form(request, staff, 422, form=shown, errors=_field_errors(exc))
+        errors = _field_errors(exc) | _contact_errors(staff, fields)
+        return _new_form(request, staff, 422, form=shown, errors=errors)
     try:
         customer = db.run(lambda s: customers.create_customer(s, staff.ctx, data, source="staff"))
     except InvalidField as exc:
-        error = FIELD_ERRORS.get(exc.field, FIELD_ERRORS["name"])
-        return _new_form(request, staff, 422, form=shown, errors={exc.field: error})
+        return _new_form(request, staff, 422, form=shown, errors=_invalid_fields(exc))
     except Conflict:
         error = N_("Another customer already has this phone number or email address.")
         return _new_form(request, staff, 409, form=shown, errors={"phone": error})

@@ -182,8 +182,24 @@ def to_program(form: dict[str, Any], currency: str) -> Program:
                     out[f] = (text or None) if f == "reward_sku" else text
             parsed.append(out)
         row_values[name] = parsed
+    document = _document(form, v, row_values)
+    try:
+        program = Program.model_validate(document)
+    except ValidationError as exc:
+        # Every wrong field is marked at once: a number that did not parse keeps its own
+        # message, the others get the program's rules.
+        found = _errors_of(exc, rows)
+        raise FormErrors(errors | {k: m for k, m in found.items() if k not in errors}) from None
     if errors:
         raise FormErrors(errors)
+    return program
+
+
+def _document(
+    form: dict[str, Any], v: dict[str, Any], row_values: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """The Program document; a value that did not parse (None) is left out, so the rest is
+    still checked (a top-level one takes its default, a row's one is reported as missing)."""
     document = {
         "earn": {
             "points": v["earn_points"],
@@ -211,10 +227,15 @@ def to_program(form: dict[str, Any], currency: str) -> Program:
             "max_percent": v["pay_max_percent"],
         },
     }
-    try:
-        return Program.model_validate(document)
-    except ValidationError as exc:
-        raise FormErrors(_errors_of(exc, rows)) from None
+    return _without_none(document)
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None or k == "reward_sku"}
+    if isinstance(value, list):
+        return [_without_none(item) for item in value]
+    return value
 
 
 def _errors_of(
