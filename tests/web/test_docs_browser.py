@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.web.test_browser import LiveServer, browser, live_server  # noqa: F401  (fixtures)
@@ -9,7 +11,10 @@ from tests.web.test_browser import LiveServer, browser, live_server  # noqa: F40
 pytestmark = pytest.mark.browser
 
 
-def test_docs_render_the_checkout_operation_offline(live_server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]
+def test_docs_render_the_checkout_operation_offline(
+    live_server: LiveServer,  # noqa: F811
+    browser: Any,  # noqa: F811
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     outside: list[str] = []
     page.on(

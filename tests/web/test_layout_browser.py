@@ -44,8 +44,15 @@ def test_a_long_unbroken_name_never_widens_a_page(
     assert len(LONG_NAME) == 200
     shop = make_merchant(db, name="Lahore Mobiles", country="PK", currency="PKR",
                          timezone="Asia/Karachi", locale="ur")  # fmt: skip
-    long = make_customer(db, shop, name=LONG_NAME, phone="+923001234567", tags=["T" * 40],
-                         attributes={"K" * 60: "V" * 300}, email=("e" * 60) + "@example.com")  # fmt: skip
+    long = make_customer(
+        db,
+        shop,
+        name=LONG_NAME,
+        phone="+923001234567",
+        tags=["T" * 40],
+        attributes={"K" * 60: "V" * 300},
+        email=("e" * 60) + "@example.com",
+    )
     give_points(db, shop, long.id, 150)
     cashier = add_staff(db, shop, "cashier")
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True)
