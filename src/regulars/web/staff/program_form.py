@@ -227,7 +227,8 @@ def _document(
             "max_percent": v["pay_max_percent"],
         },
     }
-    return _without_none(document)
+    cleaned: dict[str, Any] = _without_none(document)
+    return cleaned
 
 
 def _without_none(value: Any) -> Any:
