@@ -20,6 +20,7 @@ from regulars.kit import clock, codes
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.kit.pagination import Page, PageRequest, paginate
+from regulars.loyalty import signup as loyalty_signup
 from regulars.merchants import service as merchants
 
 MEMBER_CODE_LENGTH = 8  # 40 bits; the unique index catches the rare clash and we draw again
@@ -171,6 +172,8 @@ def create_customer(
     )
     if data.consent:
         _set_consent(session, ctx, customer, data.consent, data.consent_source)
+    if loyalty_signup.award_signup_bonus(session, ctx, customer.id):
+        session.refresh(customer, ["account"])  # the answer shows the bonus balance
     return customer
 
 

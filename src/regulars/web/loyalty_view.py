@@ -14,7 +14,7 @@ from regulars.customers import service as customers
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.money import exponent, to_decimal
-from regulars.loyalty import ledger
+from regulars.loyalty import ledger, signup
 from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
@@ -34,6 +34,7 @@ FIXED_REASONS = {
     "base": N_("Points for the purchase"),
     "birthday_month": N_("Birthday month bonus"),
     "first_purchase": N_("First purchase bonus"),
+    signup.SIGNUP: N_("Sign-up bonus"),
     ledger.SALE_PAYMENT: N_("Points used as payment"),
     ledger.REFUND_PAYMENT: N_("Points payment given back (refund)"),
     ledger.REFUND_EARNED: N_("Points of returned items taken back"),

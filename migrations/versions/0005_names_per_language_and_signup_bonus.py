@@ -1,0 +1,57 @@
+"""reward and voucher names per language; a customer-facing message on ledger entries; the
+sign-up bonus at most once per customer
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-04 15:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+SIGNUP = sa.text("kind = 'bonus' AND reason = 'signup'")
+
+
+def upgrade() -> None:
+    for table in ("rewards", "vouchers"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("names", JSON, nullable=False, server_default="{}"))
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column("names", server_default=None)
+    op.create_table(
+        "points_entry_messages",
+        sa.Column("merchant_id", sa.Uuid(), nullable=False),
+        sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("message", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merchant_id", "entry_id"],
+            ["points_entries.merchant_id", "points_entries.id"],
+            name=op.f("fk_points_entry_messages_merchant_id_entry_id_points_entries"),
+        ),
+        sa.PrimaryKeyConstraint("merchant_id", "entry_id", name=op.f("pk_points_entry_messages")),
+    )
+    op.create_index(
+        "uq_points_entries_signup",
+        "points_entries",
+        ["merchant_id", "customer_id"],
+        unique=True,
+        sqlite_where=SIGNUP,
+        postgresql_where=SIGNUP,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("uq_points_entries_signup", table_name="points_entries")
+    op.drop_table("points_entry_messages")
+    for table in ("rewards", "vouchers"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("names")
