@@ -1,5 +1,5 @@
 """reward and voucher names per language; a customer-facing message on ledger entries; the
-sign-up bonus at most once per customer
+sign-up bonus at most once per customer, and an import's setting to give it
 
 Revision ID: 0005
 Revises: 0004
@@ -39,6 +39,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("merchant_id", "entry_id", name=op.f("pk_points_entry_messages")),
     )
+    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("signup_bonus", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
+        batch_op.alter_column("signup_bonus", server_default=None)
     op.create_index(
         "uq_points_entries_signup",
         "points_entries",
@@ -52,6 +58,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("uq_points_entries_signup", table_name="points_entries")
     op.drop_table("points_entry_messages")
+    with op.batch_alter_table("import_jobs", schema=None) as batch_op:
+        batch_op.drop_column("signup_bonus")
     for table in ("rewards", "vouchers"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("names")
