@@ -96,6 +96,14 @@ class PointsEntry(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     actor_type: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[uuid.UUID | None]
+    # Loaded explicitly (selectinload) where entries are shown to anyone.
+    customer_message: Mapped[EntryMessage | None] = relationship(
+        "EntryMessage", viewonly=True, lazy="raise", uselist=False
+    )
+
+    @property
+    def message(self) -> str | None:
+        return self.customer_message.message if self.customer_message is not None else None
 
 
 class EntryMessage(Base):

@@ -23,7 +23,7 @@ from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.loyalty import ledger
 from regulars.loyalty.models import LoyaltyAccount, TierChange
-from regulars.loyalty.program import Program, Tier
+from regulars.loyalty.program import Program, Tier, plain
 
 # (session, ctx, customer_id, since) -> the customer's spend after `since`, refunds taken off
 SpendSince = Callable[[Session, Ctx, uuid.UUID, datetime], int]
@@ -106,6 +106,9 @@ class TierOut(TypedDict):
     next_code: str | None
     next_name: str | None
     spend_to_next: int | None
+    names: dict[str, str]  # `name` in other languages
+    perks_i18n: dict[str, str]
+    next_names: dict[str, str]
 
 
 def tier_out(program: Program, spend: int, code: str | None) -> TierOut:
@@ -123,6 +126,9 @@ def tier_out(program: Program, spend: int, code: str | None) -> TierOut:
         "next_code": upcoming.code if upcoming else None,
         "next_name": upcoming.name if upcoming else None,
         "spend_to_next": max(0, upcoming.min_spend - spend) if upcoming else None,
+        "names": plain(tier.names) if tier else {},
+        "perks_i18n": plain(tier.perks_i18n) if tier else {},
+        "next_names": plain(upcoming.names) if upcoming else {},
     }
 
 
