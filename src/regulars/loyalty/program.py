@@ -31,7 +31,7 @@ def plain(names: Mapping[Any, str]) -> dict[str, str]:
     return {str(lang): text for lang, text in names.items()}
 
 
-def in_language(text: str, names: Mapping[str, str] | None, lang: str | None) -> str:
+def in_language(text: str, names: Mapping[Any, str] | None, lang: str | None) -> str:
     """`text` as `lang` reads it: its translation when the shop gave one, else as entered."""
     if names and lang:
         return names.get(lang) or text

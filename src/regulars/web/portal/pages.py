@@ -187,12 +187,16 @@ def history(
         lang = i18n.choose(customer.locale, lang_hint, merchant.locale)
         program = loyalty.current_program(s, ctx)[1]
         found = loyalty.list_ledger(s, ctx, customer_id, PageRequest(HISTORY_PAGE, after))
+        names = loyalty_view.reward_names(s, ctx)
         rows = [
             {
                 "at": e.created_at,
                 "points": e.points,
                 "kind": loyalty_view.kind_text(e.kind, lang),
-                "reason": loyalty_view.reason_text(e.reason, lang, program, e.kind),
+                # An adjustment's reason is the staff's note: the customer reads its message.
+                "reason": (e.message or "")
+                if e.kind == "adjust"
+                else loyalty_view.reason_text(e.reason, lang, program, e.kind, names),
             }
             for e in found.data
         ]

@@ -238,12 +238,14 @@ def _customer_view(session: Session, staff: Staff, customer_id: uuid.UUID) -> di
     merchants.record_audit(session, staff.ctx, "customer.viewed", "customer", customer.id)
     program = loyalty.current_program(session, staff.ctx)[1]
     recent = loyalty.list_ledger(session, staff.ctx, customer.id, PageRequest(limit=LEDGER_ROWS))
+    names = loyalty_view.reward_names(session, staff.ctx)
     ledger_rows = [
         {
             "at": e.created_at,
             "points": e.points,
             "kind": loyalty_view.kind_text(e.kind, staff.lang),
-            "reason": loyalty_view.reason_text(e.reason, staff.lang, program, e.kind),
+            "reason": loyalty_view.reason_text(e.reason, staff.lang, program, e.kind, names),
+            "message": e.message,
         }
         for e in recent.data
     ]
