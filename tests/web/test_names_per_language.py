@@ -83,7 +83,7 @@ def test_portal_shows_rewards_vouchers_tiers_and_perks_in_the_customers_language
                 kind="free_item",
                 cost_points=10,
                 sku="CASE",
-            ),  # fmt: skip
+            ),
         )
     )
     give_points(db, shop, ayesha.id, 30)
