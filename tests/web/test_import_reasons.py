@@ -56,8 +56,8 @@ def test_the_job_page_lists_reasons_in_the_readers_language(
         r'<li class="(rejected|warned)">.*?Row (\d+).*?<span class="why"[^>]*>([^<]*)<', html, re.S
     )
     assert notes == [
-        ("rejected", "2", "phone: not a valid phone number"),
-        ("warned", "3", "birthday: not a date: write 1991-05-14 or 14/05/1991"),
+        ("rejected", "2", "\u2066phone\u2069: not a valid phone number"),
+        ("warned", "3", "\u2066birthday\u2069: not a date: write 1991-05-14 or 14/05/1991"),
     ]
     customers = db.run(
         lambda s: {c.name: (c.birthday, c.tags) for c in s.scalars(select(Customer))}, write=False
@@ -67,8 +67,8 @@ def test_the_job_page_lists_reasons_in_the_readers_language(
         "/lang", data={"lang": "my", "next": "/customers", "csrf": csrf_of(client, "/customers")}
     )
     burmese = client.get(r.headers["location"]).text
-    assert "phone: not a valid phone number" not in burmese  # translated, column name kept
-    assert "phone: " in burmese
+    assert "not a valid phone number" not in burmese  # translated, column name kept
+    assert "\u2066phone\u2069: " in burmese
 
 
 def test_a_cashier_can_neither_open_nor_use_the_import(client: TestClient, db: Database) -> None:

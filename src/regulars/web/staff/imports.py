@@ -173,7 +173,8 @@ def reason_text(reason: str, lang: str) -> str:
         else:
             if field == "email":  # the email checker's own words, in English
                 why = gettext(NOT_AN_EMAIL)
-        parts.append(f"{field}: {why}" if field else why)
+        # The column name is the file's (Latin): isolated, so a right-to-left page keeps order.
+        parts.append(f"\u2066{field}\u2069: {why}" if field else why)
     return "; ".join(parts)
 
 
