@@ -16,6 +16,8 @@ from regulars.loyalty import service as loyalty
 from regulars.loyalty.models import PointsEntry
 from tests.checkout.test_concurrency import race, sums_hold
 from tests.factories import Shop, make_customer, make_merchant
+from tests.web.conftest import csrf_of
+from tests.web.test_pos_pages import add_staff, sign_in_as
 
 API = "/api/v1"
 
@@ -97,3 +99,16 @@ def test_the_database_refuses_a_second_signup_entry(db: Database) -> None:
         db.run(lambda s: ledger.post(s, shop.ctx, mya.id, 10, "bonus", signup.SIGNUP))
     assert entries(db, shop, mya.id) == [(10, "bonus", "signup")]
     assert sums_hold(db, shop, mya.id) == (10, 10)
+
+
+def test_a_customer_added_on_the_staff_form_gets_the_signup_points(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)
+    set_signup_points(db, shop, 15)
+    sign_in_as(client, add_staff(db, shop, "cashier"))  # the cashier at the till
+    form = {"name": "Ko Zaw", "phone": "09 7812 34567", "csrf": csrf_of(client, "/customers/new")}
+    r = client.post("/customers/new", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    customer_id = uuid.UUID(r.headers["location"].rsplit("/", 1)[1])
+    assert entries(db, shop, customer_id) == [(15, "bonus", "signup")]
