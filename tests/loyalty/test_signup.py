@@ -5,14 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from regulars.db import Database
-from regulars.loyalty import ledger, signup
 from regulars.loyalty import service as loyalty
+from regulars.loyalty import signup
 from regulars.loyalty.models import PointsEntry
 from tests.checkout.test_concurrency import race, sums_hold
 from tests.factories import Shop, make_customer, make_merchant
@@ -91,14 +89,20 @@ def test_concurrent_awards_for_one_customer_post_once(db: Database) -> None:
     assert sums_hold(db, shop, mya.id) == (25, 25)
 
 
-def test_the_database_refuses_a_second_signup_entry(db: Database) -> None:
+def test_merging_two_records_that_both_got_the_bonus_keeps_both_entries(
+    client: TestClient, db: Database
+) -> None:
     shop = make_merchant(db)
     set_signup_points(db, shop, 10)
-    mya = make_customer(db, shop, name="Daw Mya")
-    with pytest.raises(IntegrityError):
-        db.run(lambda s: ledger.post(s, shop.ctx, mya.id, 10, "bonus", signup.SIGNUP))
-    assert entries(db, shop, mya.id) == [(10, "bonus", "signup")]
-    assert sums_hold(db, shop, mya.id) == (10, 10)
+    mya = make_customer(db, shop, name="Daw Mya", phone="09 7812 34567")
+    dup = make_customer(db, shop, name="Mya", phone="09 7812 11111")
+    r = client.post(f"{API}/customers/{mya.id}/merge", json={"other_id": str(dup.id)},
+                    headers=shop.headers)  # fmt: skip
+    assert r.status_code == 200, r.text
+    assert r.json()["points_balance"] == 20
+    assert entries(db, shop, mya.id) == [(10, "bonus", "signup"), (10, "bonus", "signup")]
+    assert db.run(lambda s: signup.award_signup_bonus(s, shop.ctx, mya.id)) == 0
+    assert sums_hold(db, shop, mya.id) == (20, 20)
 
 
 def test_a_customer_added_on_the_staff_form_gets_the_signup_points(

@@ -75,15 +75,6 @@ class PointsEntry(TenantMixin, Base):
             name="kind",
         ),
         Index(None, "merchant_id", "customer_id", "id"),
-        # The sign-up bonus is given once per customer, whatever path and however often it runs.
-        Index(
-            "uq_points_entries_signup",
-            "merchant_id",
-            "customer_id",
-            unique=True,
-            sqlite_where=text("kind = 'bonus' AND reason = 'signup'"),
-            postgresql_where=text("kind = 'bonus' AND reason = 'signup'"),
-        ),
     )
 
     customer_id: Mapped[uuid.UUID]

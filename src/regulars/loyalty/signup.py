@@ -3,9 +3,10 @@
 Every way a customer joins calls `award_signup_bonus` in the transaction that creates them: the
 API and the staff form (through `customers.service.create_customer`), the portal's join page, and
 an import when its sign-up bonus setting is on. Exactly once per customer: the account row is
-locked before the ledger is looked at, so retried or concurrent calls for one customer queue and
-the later ones find the entry; a partial unique index on the `bonus`/`signup` entry holds it in the
-database too.
+locked (`SELECT ... FOR UPDATE`; on SQLite the write transaction is already exclusive) before the
+ledger is looked at, so retried or concurrent calls for one customer queue and the later ones
+find the entry. No unique index: a merge of two records of one person moves both records'
+entries to the survivor, bonuses included (docs/loyalty.md).
 """
 
 from __future__ import annotations

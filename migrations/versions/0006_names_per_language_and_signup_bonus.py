@@ -1,8 +1,8 @@
-"""reward and voucher names per language; a customer-facing message on ledger entries; the
-sign-up bonus at most once per customer, and an import's setting to give it
+"""reward and voucher names per language; a customer-facing message on ledger entries; an
+import's setting to give the sign-up bonus
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04 15:30:00
 """
 
@@ -12,13 +12,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
-SIGNUP = sa.text("kind = 'bonus' AND reason = 'signup'")
 
 
 def upgrade() -> None:
@@ -45,18 +44,9 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("import_jobs", schema=None) as batch_op:
         batch_op.alter_column("signup_bonus", server_default=None)
-    op.create_index(
-        "uq_points_entries_signup",
-        "points_entries",
-        ["merchant_id", "customer_id"],
-        unique=True,
-        sqlite_where=SIGNUP,
-        postgresql_where=SIGNUP,
-    )
 
 
 def downgrade() -> None:
-    op.drop_index("uq_points_entries_signup", table_name="points_entries")
     op.drop_table("points_entry_messages")
     with op.batch_alter_table("import_jobs", schema=None) as batch_op:
         batch_op.drop_column("signup_bonus")
