@@ -111,6 +111,7 @@ def test_a_member_gets_one_code_a_join_link_and_share_text_in_their_language(
         "customer_id": maya,
         "family": None,
         "friend_points": 100,
+        "family_points": 300,
         "referrer_points": 200,
         "referred_by": None,
         "friends": 0,

@@ -20,6 +20,7 @@ class ReferralOut(ShareOut):
         description="A friends-and-family code, for members of the tiers the program names"
     )
     friend_points: int = Field(description="Welcome points a friend gets on joining")
+    family_points: int = Field(description="Welcome points with the friends-and-family code")
     referrer_points: int = Field(description="Points the member earns per friend's first buy")
     referred_by: uuid.UUID | None = Field(description="The member who brought this customer")
     friends: int = Field(description="Friends this member brought")

@@ -155,6 +155,7 @@ def referral_of(
         "share_text": share.share_text,
         "family": asdict(family) if family else None,
         "friend_points": rule.friend_points,
+        "family_points": rule.family_points,
         "referrer_points": rule.referrer_points,
         "referred_by": brought_by[0] if brought_by else None,
         "friends": friends_count(session, ctx, customer.id),
