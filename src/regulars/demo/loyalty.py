@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from regulars.loyalty.program import (
-    ReferralRule,
     Bonuses,
     DoublePoints,
     EarnRule,
     PointsPayment,
     Program,
+    ReferralRule,
     StampCard,
     Tier,
     Tiers,
