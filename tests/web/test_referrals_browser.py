@@ -24,7 +24,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_shared_link_brings_a_friend_whose_first_purchase_rewards_the_member(  # type: ignore[no-untyped-def]
-    live_server: LiveServer, browser, db: Database
+    live_server: LiveServer,  # noqa: F811
+    browser,  # noqa: F811
+    db: Database,
 ) -> None:
     shop = make_merchant(db, name="Shwe Bakery", locale="en")
     slug = shop.ctx.merchant.slug

@@ -189,8 +189,8 @@ def _referred(
     members: Sequence[sales.Member],
 ) -> None:
     """The new customer names the member who sent them; a few early members send most friends
-    (the ambassadors the leaderboard is for), anyone else now and then. A refused referral (the member's monthly cap) is
-    skipped, as at a real till."""
+    (the ambassadors the leaderboard is for), anyone else now and then. A refused referral (the
+    member's monthly cap) is skipped, as at a real till."""
     if rng.random() < 0.3:  # anyone may send a friend, a friend too (a second degree)
         referrer = rng.choice(members)
     else:
