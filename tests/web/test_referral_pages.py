@@ -126,3 +126,24 @@ def test_a_signed_in_new_member_takes_an_invitation_once(
     assert "This customer was already referred by a member." in r.text
     info = db.run(lambda s: referrals.referral_of(s, shop.ctx, lin.id, "http://x"), write=False)
     assert info["referred_by"] == maya.id
+
+
+def test_the_new_customer_form_takes_a_referral_code_and_shows_a_refusal(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db, locale="en")
+    maya = make_customer(db, shop, name="Maya", phone="09 7812 34567")
+    code = db.run(lambda s: referrals.code_for(s, shop.ctx, maya.id))
+    sign_in(client, shop)
+    token = csrf_of(client, "/customers/new")
+    form = {"name": "Maya again", "phone": "09 7812 34567", "referral_code": code, "csrf": token}
+    r = client.post("/customers/new", data=form)
+    assert r.status_code == 422
+    assert "A member cannot refer themselves." in r.text
+    assert f'name="referral_code" value="{code}"' in r.text  # the typed code is kept
+    form |= {"name": "Ko Zaw", "phone": "09 4200 00001"}
+    r = client.post("/customers/new", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    friend_id = r.headers["location"].rsplit("/", 1)[1]
+    page = client.get(f"/customers/{friend_id}").text
+    assert "Welcome points for joining with a friend&#39;s code" in page
