@@ -3,6 +3,7 @@ the referrer's reward once, the clawback on a full refund, the leaderboard's exa
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -10,7 +11,10 @@ from sqlalchemy import func, select
 
 from regulars.checkout import service as checkout
 from regulars.customers.models import Customer
+from regulars.customers.schemas import CustomerCreate
 from regulars.db import Database
+from regulars.kit import clock
+from regulars.referrals import service as referrals
 from regulars.referrals.models import Referral
 from tests.checkout.test_concurrency import body, race
 from tests.factories import Shop, make_merchant
@@ -400,3 +404,37 @@ def test_the_leaderboard_and_referral_of_another_merchant_are_not_found(
                     headers=shop.headers)  # fmt: skip
     assert r.status_code == 404
     assert client.get(f"{API}/referrals/leaderboard", headers=shop.headers).json()["data"] == []
+
+
+def test_the_monthly_cap_counts_the_shops_calendar_month(client: TestClient, db: Database) -> None:
+    shop = make_merchant(db)  # Asia/Yangon, UTC+6:30
+    put_referral(client, shop, monthly_cap=1)
+    maya = member(client, shop, name="Maya")
+    code = code_of(client, shop, maya)
+    with clock.frozen(datetime(2026, 1, 31, 17, 0, tzinfo=UTC)):  # 31 January, 23:30 in Yangon
+        member(client, shop, code, name="January")
+    with clock.frozen(datetime(2026, 1, 31, 17, 29, tzinfo=UTC)):  # still January there
+        refused(join(client, shop, code, name="Late January"), "monthly_cap")
+    with clock.frozen(datetime(2026, 1, 31, 17, 31, tzinfo=UTC)):  # 1 February, 00:01 there
+        member(client, shop, code, name="February")
+    assert (
+        client.get(f"{API}/customers/{maya}/referral", headers=shop.headers).json()["friends"] == 2
+    )
+
+
+def test_concurrent_sign_ups_with_one_code_stop_at_the_cap(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)
+    put_referral(client, shop, monthly_cap=3)
+    maya = member(client, shop, name="Maya")
+    code = code_of(client, shop, maya)
+    data = [CustomerCreate(name=f"Friend {i}", referral_code=code) for i in range(10)]
+    results = race(
+        10, lambda i: db.run(lambda s: referrals.create_customer(s, shop.ctx, data[i]).id)
+    )
+    joined = [r for r in results if not isinstance(r, Exception)]
+    assert len(joined) == 3
+    assert all(isinstance(r, referrals.ReferralRefused) and r.reason_code == "monthly_cap"
+               for r in results if isinstance(r, Exception))  # fmt: skip
+    assert counts(db, shop) == (4, 3)
