@@ -438,3 +438,30 @@ def test_concurrent_sign_ups_with_one_code_stop_at_the_cap(
     assert all(isinstance(r, referrals.ReferralRefused) and r.reason_code == "monthly_cap"
                for r in results if isinstance(r, Exception))  # fmt: skip
     assert counts(db, shop) == (4, 3)
+
+
+def test_merging_two_customers_gives_the_survivor_both_ones_friends_and_drops_their_own_link(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)
+    rita = member(client, shop, name="Rita")
+    keeper = member(client, shop, name="Keeper")
+    other = member(client, shop, code_of(client, shop, rita), name="Other")
+    member(client, shop, code_of(client, shop, keeper), name="F1")
+    member(client, shop, code_of(client, shop, other), name="F2")
+    between = member(client, shop, code_of(client, shop, other), name="Between")
+    r = client.post(f"{API}/customers/{keeper}/merge", json={"other_id": between},
+                    headers=shop.headers)  # fmt: skip
+    assert r.status_code == 200, r.text  # Other brought Between, now Keeper: kept
+    r = client.post(f"{API}/customers/{keeper}/merge", json={"other_id": other},
+                    headers=shop.headers)  # fmt: skip
+    assert r.status_code == 200, r.text
+
+    def links(s: Any) -> list[tuple[str, str]]:
+        names = dict(s.execute(select(Customer.id, Customer.name)).all())
+        rows = s.execute(select(Referral.referrer_id, Referral.friend_id)).all()
+        return sorted((names[a] or "?", names[b] or "?") for a, b in rows)
+
+    assert db.run(links, write=False) == [("Keeper", "F1"), ("Keeper", "F2"), ("Rita", "Keeper")]
+    info = client.get(f"{API}/customers/{keeper}/referral", headers=shop.headers).json()
+    assert (info["referred_by"], info["friends"]) == (rita, 2)

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, bindparam, case, func, select, union, update
+from sqlalchemy import Integer, and_, bindparam, case, delete, func, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -37,7 +37,7 @@ from regulars.kit.money import format_number
 from regulars.kit.sql import Prebuilt, insert_ignore
 from regulars.loyalty import referral as points
 from regulars.loyalty.program import ReferralRule
-from regulars.referrals.models import Referral, ReferralCode
+from regulars.referrals.models import CODE_KINDS, Referral, ReferralCode
 from regulars.web import i18n
 from regulars.web.i18n import N_
 
@@ -480,3 +480,65 @@ def leaderboard(session: Session, ctx: Ctx, limit: int = 20) -> list[dict[str, A
 
 def leaderboard_out(session: Session, ctx: Ctx, limit: int = 20) -> dict[str, Any]:
     return {"currency": ctx.merchant.currency, "data": leaderboard(session, ctx, limit)}
+
+
+# --- merging customers ---------------------------------------------------------------------
+
+
+def merge_into(session: Session, ctx: Ctx, survivor_id: uuid.UUID, other_id: uuid.UUID) -> int:
+    """Two customers who are one person (customers/merge.py): the other's friends become the
+    survivor's, the other's referrer becomes the survivor's if it has none, and the other's codes
+    keep working for the survivor where it has no code of that kind. A referral between the two,
+    or one that would now go round in a circle, is dropped. Returns the referrals moved."""
+    m, pair = ctx.merchant_id, (survivor_id, other_id)
+    mine = (Referral.merchant_id == m,)
+    session.execute(
+        delete(Referral)
+        .where(*mine, Referral.referrer_id.in_(pair), Referral.friend_id.in_(pair))
+        .execution_options(synchronize_session=False)
+    )
+    if _brought_by(session, ctx, survivor_id) is not None:
+        session.execute(
+            delete(Referral)
+            .where(*mine, Referral.friend_id == other_id)
+            .execution_options(synchronize_session=False)
+        )
+    moved = list(
+        session.execute(
+            update(Referral)
+            .where(*mine, Referral.friend_id == other_id)
+            .values(friend_id=survivor_id)
+            .returning(Referral.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    moved += session.execute(
+        update(Referral)
+        .where(*mine, Referral.referrer_id == other_id)
+        .values(referrer_id=survivor_id)
+        .returning(Referral.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    referrer = _brought_by(session, ctx, survivor_id)
+    if referrer is not None and _in_chain(session, ctx, referrer, survivor_id):
+        session.execute(
+            delete(Referral)
+            .where(*mine, Referral.friend_id == survivor_id)
+            .execution_options(synchronize_session=False)
+        )
+    have = select(ReferralCode.kind).where(
+        ReferralCode.merchant_id == m, ReferralCode.customer_id == survivor_id
+    )
+    kinds = set(session.scalars(have))
+    for kind in CODE_KINDS:
+        q = (ReferralCode.merchant_id == m, ReferralCode.customer_id == other_id)
+        if kind in kinds:
+            session.execute(delete(ReferralCode).where(*q, ReferralCode.kind == kind))
+        else:
+            session.execute(
+                update(ReferralCode)
+                .where(*q, ReferralCode.kind == kind)
+                .values(customer_id=survivor_id)
+                .execution_options(synchronize_session=False)
+            )
+    return len(moved)
