@@ -117,11 +117,11 @@ def test_a_signed_in_new_member_takes_an_invitation_once(
     base = f"/p/{shop.ctx.merchant.slug}/"
     _portal_sign_in(client, shop, channel, "+959781234567")
     token = csrf_of(client, f"{base}join?ref={code}")
-    r = client.post(base + "join", data={"csrf": token}, follow_redirects=False)
+    r = client.post(base + "invited", data={"csrf": token}, follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (303, base)
     assert 'id="balance">100<' in client.get(base).text
     token = csrf_of(client, f"{base}join?ref={code}")
-    r = client.post(base + "join", data={"csrf": token})
+    r = client.post(base + "invited", data={"csrf": token})
     assert r.status_code == 409
     assert "This customer was already referred by a member." in r.text
     info = db.run(lambda s: referrals.referral_of(s, shop.ctx, lin.id, "http://x"), write=False)

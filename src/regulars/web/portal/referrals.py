@@ -68,7 +68,7 @@ def _invitation(db: Database, merchant: MerchantInfo, code: str) -> dict[str, An
     return db.run(load, write=False)
 
 
-@router.get("/join")
+@router.get("/invited")
 def join(
     request: Request,
     ref: str = Query("", max_length=40),
@@ -93,7 +93,7 @@ def join(
     )
 
 
-@router.post("/join", dependencies=[Depends(check_csrf)])
+@router.post("/invited", dependencies=[Depends(check_csrf)])
 def take_invitation(
     request: Request, merchant: MerchantInfo = Depends(shop), db: Database = Depends(database)
 ) -> Response:
