@@ -29,6 +29,7 @@ from regulars.kit.lane import Lane
 from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
+from regulars.offers.api import router as offers_router
 from regulars.settings import Settings
 from regulars.web import pages
 
@@ -87,6 +88,7 @@ def create_app(
         loyalty_router,
         merchants_router,
         customer_imports_router,
+        offers_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)
