@@ -144,7 +144,11 @@ def shared_code(session: Session, ctx: Ctx, campaign_id: uuid.UUID) -> str | Non
 
 def campaign_out(session: Session, ctx: Ctx, campaign: CouponCampaign) -> dict[str, Any]:
     zone = ZoneInfo(ctx.merchant.timezone)
-    out = {c.key: getattr(campaign, c.key) for c in CouponCampaign.__table__.columns}
+    out = {
+        c.key: getattr(campaign, c.key)
+        for c in CouponCampaign.__table__.columns
+        if c.key not in ("merchant_id", "updated_at")
+    }
     for key in ("starts_at", "ends_at"):
         out[key] = out[key].astimezone(zone) if out[key] else None
     out["code"] = shared_code(session, ctx, campaign.id)
