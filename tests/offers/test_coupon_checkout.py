@@ -93,7 +93,7 @@ def test_a_scoped_coupon_discounts_only_its_lines(client: TestClient, db: Databa
 
 def _refused(
     client: TestClient, db: Database, shop: Shop, body: dict[str, Any], i: int, reason: str
-) -> None:  # noqa: E501
+) -> None:
     before = (rows(db, Purchase), rows(db, CouponRedemption), used(db))
     for quote in (True, False):
         r = post(client, shop, body, quote=quote)
@@ -151,7 +151,7 @@ def test_a_full_refund_gives_the_use_back_when_the_campaign_says_so(
         refund,
         json={"refund_id": "F-1", "lines": [{"sku": "CAKE", "quantity": 1}]},
         headers=shop.headers,
-    )  # noqa: E501
+    )
     assert part.status_code == 201
     assert used(db) == 2  # a partial refund keeps the codes used
     full = client.post(refund, json={"refund_id": "F-2"}, headers=shop.headers)
@@ -166,7 +166,7 @@ def test_a_full_refund_gives_the_use_back_when_the_campaign_says_so(
             )
         ),
         write=False,
-    )  # noqa: E501
+    )
     assert uses == 0
     r = post(
         client, shop, sale("R-2", ("CAKE", "cakes", 1, 10000), customer=me, coupon_codes=[one])

@@ -16,18 +16,28 @@ SPACE = len(ALPHABET) ** LENGTH
 _INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
 
 
+# A random byte below 240 picks symbol byte % 30 (uniform); a byte from 240 up is dropped.
+_KEEP = 240
+_SYMBOL = bytes(ord(ALPHABET[b % len(ALPHABET)]) for b in range(256))
+_DROP = bytes(range(_KEEP, 256))
+
+
+def _symbols(count: int) -> str:
+    """`count` uniform random symbols, from `secrets.token_bytes` (mapped in C, not per code)."""
+    out = b""
+    while len(out) < count:
+        want = count - len(out)
+        out += secrets.token_bytes(want + want // 8 + 16).translate(_SYMBOL, _DROP)
+    return out[:count].decode("ascii")
+
+
 def new_codes(count: int) -> list[str]:
-    """`count` distinct codes, each from its own `secrets.randbelow(30**13)`."""
+    """`count` distinct codes of LENGTH uniform symbols each."""
     made: set[str] = set()
-    alphabet, size, draw = ALPHABET, len(ALPHABET), secrets.randbelow
     while len(made) < count:
-        for _ in range(count - len(made)):
-            n = draw(SPACE)
-            symbols = []
-            for _i in range(LENGTH):
-                n, r = divmod(n, size)
-                symbols.append(alphabet[r])
-            made.add("".join(symbols))
+        need = count - len(made)
+        text = _symbols(need * LENGTH)
+        made.update(text[i : i + LENGTH] for i in range(0, need * LENGTH, LENGTH))
     return list(made)
 
 

@@ -25,7 +25,8 @@ from regulars.customers import service as customers
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
-from regulars.kit.ids import new_id
+from regulars.kit.ids import new_id, new_ids
+from regulars.kit.sql import Prebuilt
 from regulars.loyalty import sale as loyalty_sale
 from regulars.merchants import service as merchants
 from regulars.offers import codes
@@ -158,34 +159,33 @@ def campaign_out(session: Session, ctx: Ctx, campaign: CouponCampaign) -> dict[s
 # --- codes -------------------------------------------------------------------------------------
 
 
-def _insert_codes(session: Session, rows: list[dict[str, Any]]) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING for many rows; how many went in."""
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(CouponCode).on_conflict_do_nothing().returning(CouponCode.id)
-    return len(session.execute(stmt, rows).all())
+_INSERT_CODES = Prebuilt(insert(CouponCode.__table__))  # type: ignore[arg-type]
 
 
 def add_codes(session: Session, ctx: Ctx, campaign_id: uuid.UUID, count: int) -> int:
-    """`count` new single-use codes for the campaign, in this transaction. A code that happens
-    to exist already (odds in docs/offers.md) is skipped by the unique key and drawn again."""
+    """`count` new single-use codes for the campaign, in this transaction, in one executemany.
+    Codes are drawn distinct; one that already exists (odds in docs/offers.md) fails the unique
+    key, and the batch is drawn again in its savepoint."""
     merchants.require_role(ctx, "manager")
     get_campaign(session, ctx, campaign_id)
-    now, made = clock.now(), 0
+    now, merchant_id = clock.now(), ctx.merchant_id
     for _attempt in range(5):
+        same = {
+            "merchant_id": merchant_id,
+            "campaign_id": campaign_id,
+            "single_use": True,
+            "created_at": now,
+        }
         rows = [
-            {
-                "merchant_id": ctx.merchant_id,
-                "id": new_id(),
-                "campaign_id": campaign_id,
-                "code": code,
-                "single_use": True,
-                "created_at": now,
-            }
-            for code in codes.new_codes(count - made)
+            {"id": id_, "code": code}
+            for id_, code in zip(new_ids(count), codes.new_codes(count), strict=True)
         ]
-        made += _insert_codes(session, rows)
-        if made == count:
-            return made
+        try:
+            with session.begin_nested():
+                _INSERT_CODES.many(session, rows, same)
+            return count
+        except IntegrityError:
+            continue
     raise Conflict("could not draw enough distinct codes; try again")
 
 
