@@ -110,3 +110,54 @@ def test_cashier_applies_a_coupon_and_sees_why_another_fails(
         page.screenshot(path=str(SCREENSHOTS / "pos-coupon-ur.png"), full_page=True)
     phone.close()
     assert _count(db, select(func.count()).select_from(CouponRedemption)) == 1
+
+
+def test_a_manager_makes_a_campaign_and_its_codes_on_a_phone_in_urdu(
+    live_server: LiveServer,  # noqa: F811
+    browser: Any,  # noqa: F811
+    db: Database,
+) -> None:
+    lahore = make_merchant(
+        db, name="Lahore Mobiles", country="PK", currency="PKR", timezone="Asia/Karachi",
+        locale="ur",
+    )  # fmt: skip
+    email = add_staff(db, lahore, "manager")
+    phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = phone.new_page()
+    _sign_in(page, live_server, email, "ur")
+    page.goto(f"{live_server.url}/coupons")
+    page.fill('input[name="name"]', "عید آفر")
+    page.select_option('select[name="kind"]', "amount_off")
+    page.fill('input[name="value"]', "abc")
+    page.click("form.new-reward button.primary")
+    page.wait_for_selector(".field-error")
+    assert page.input_value('input[name="name"]') == "عید آفر"  # kept, with the reason
+    _no_sideways_scroll(page)
+    if db.is_sqlite:
+        page.screenshot(path=str(SCREENSHOTS / "coupons-new-ur.png"), full_page=True)
+    page.fill('input[name="value"]', "250")
+    page.fill('input[name="code"]', "eid-250")
+    page.click("form.new-reward button.primary")
+    page.wait_for_url("**/coupons/*")
+    page.fill('input[name="count"]', "2500")  # beyond what a request makes itself: a job
+    page.click('form[action$="/codes"] button')
+    page.wait_for_selector('a[href$="/codes.csv"]', timeout=60_000)
+    assert "2,500" in page.inner_text("#codes") or "۲" in page.inner_text("#codes")
+    with page.expect_download() as got:
+        page.click('a[href$="/codes.csv"]')
+    path = got.value.path()
+    with open(path, encoding="utf-8") as fh:
+        rows = fh.read().splitlines()
+    assert len(rows) == 1 + 1 + 2500  # the header, EID250 and the codes
+    _no_sideways_scroll(page)
+    if db.is_sqlite:
+        page.screenshot(path=str(SCREENSHOTS / "coupon-ur.png"), full_page=True)
+    phone.close()
+    desk = browser.new_page(viewport={"width": 1280, "height": 800})
+    _sign_in(desk, live_server, email, "ms")
+    desk.goto(f"{live_server.url}/coupons")
+    assert "Digunakan 0 kali" in desk.inner_text(".list")
+    if db.is_sqlite:
+        desk.screenshot(path=str(SCREENSHOTS / "coupons-ms.png"), full_page=True)
+    count = select(func.count()).select_from(CouponCode)
+    assert _count(db, count) == 2501
