@@ -57,7 +57,7 @@ def _day_start(text: str, timezone: str, after: int = 0) -> datetime | None:
 
 def _parse(
     form: dict[str, str], currency: str, timezone: str, kind: str
-) -> tuple[dict[str, Any], dict[str, str]]:  # noqa: E501
+) -> tuple[dict[str, Any], dict[str, str]]:
     fields: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key in ("name", "sku", "code"):
