@@ -75,11 +75,32 @@ def test_bad_campaigns_are_refused_naming_the_field_and_nothing_is_written(
         ({"name": "x", "kind": "free_item"}, 422, "sku"),
         ({"name": "x", "kind": "percent_off", "value": 5, "code": "summer"}, 409, "code"),
         ({"name": "x", "kind": "percent_off", "value": 5, "code": "no way!"}, 422, "code"),
+        (
+            {
+                "name": "x",
+                "kind": "amount_off",
+                "value": 5,
+                "starts_at": "2026-05-02T00:00:00",
+                "ends_at": "2026-05-01T23:00:00+06:30",
+            },
+            422,
+            "ends_at",
+        ),
+        (
+            {"name": "x", "kind": "amount_off", "value": 5, "starts_at": "0001-01-01T00:00:00"},
+            422,
+            "starts_at",
+        ),
     ]
     for body, status, field in cases:
         r = client.post(f"{API}/coupon-campaigns", json=body, headers=shop.headers)
         assert r.status_code == status, (body, r.text)
         assert field in r.text
+    made = client.get(f"{API}/coupon-campaigns", headers=shop.headers).json()[0]
+    for patch, field in (({"name": None}, "name"), ({"value": 0}, "value")):
+        r = client.patch(f"{API}/coupon-campaigns/{made['id']}", json=patch, headers=shop.headers)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field
+    assert client.get(f"{API}/coupon-campaigns/{made['id']}", headers=shop.headers).json() == made
     assert count(db, CouponCampaign) == 1
     assert count(db, CouponCode) == 1
 

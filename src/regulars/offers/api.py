@@ -71,9 +71,9 @@ def make_codes(campaign_id: uuid.UUID, body: CodesCreate, t: Tx = Depends(tx)) -
     return Response(out, 201 if job.status == "done" else 202, media_type="application/json")
 
 
-@router.get("/coupon-campaigns/{campaign_id}/code-jobs/{job_id}", response_model=CodeJobOut)
-def code_job(campaign_id: uuid.UUID, job_id: uuid.UUID, t: Tx = Depends(tx)) -> CodeJob:
-    return t(jobs.get_job, campaign_id, job_id)
+@router.get("/coupon-campaigns/{campaign_id}/code-jobs/{code_job_id}", response_model=CodeJobOut)
+def code_job(campaign_id: uuid.UUID, code_job_id: uuid.UUID, t: Tx = Depends(tx)) -> CodeJob:
+    return t(jobs.get_job, campaign_id, code_job_id)
 
 
 @router.get(

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from regulars.checkout.schemas import CustomerRef, LineIn
 from regulars.kit.schemas import Schema
@@ -29,6 +29,12 @@ ReasonCode = Literal[
 _WHEN = "A time with an offset, or without one to mean the shop's time zone"
 
 
+def _in_range(value: datetime | None) -> datetime | None:
+    if value is not None and not 2000 <= value.year <= 2999:
+        raise ValueError("a year from 2000 to 2999")
+    return value
+
+
 class CampaignFields(Schema):
     name: str = Field(min_length=1, max_length=120)
     kind: CouponKind
@@ -51,6 +57,8 @@ class CampaignFields(Schema):
     release_on_refund: bool = Field(default=True, description="A full refund gives the use back")
     active: bool = True
 
+    _times = field_validator("starts_at", "ends_at")(_in_range)
+
 
 def check_value(kind: str, value: int, sku: str | None) -> None:
     if kind == "percent_off" and not 1 <= value <= 100:
@@ -69,8 +77,6 @@ class CampaignCreate(CampaignFields):
     @model_validator(mode="after")
     def _rules(self) -> Self:
         check_value(self.kind, self.value, self.sku)
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValueError("ends_at: must be after starts_at")
         return self
 
 
@@ -91,6 +97,8 @@ class CampaignUpdate(Schema):
     stackable: bool | None = None
     release_on_refund: bool | None = None
     active: bool | None = None
+
+    _times = field_validator("starts_at", "ends_at")(_in_range)
 
 
 class CampaignOut(Schema):

@@ -59,12 +59,10 @@ def _local(ctx: Ctx, value: datetime | None) -> datetime | None:
 def create_campaign(session: Session, ctx: Ctx, data: CampaignCreate) -> CouponCampaign:
     merchants.require_role(ctx, "manager")
     fields = data.model_dump(exclude={"code", "starts_at", "ends_at"})
-    campaign = CouponCampaign(
-        merchant_id=ctx.merchant_id,
-        starts_at=_local(ctx, data.starts_at),
-        ends_at=_local(ctx, data.ends_at),
-        **fields,
-    )
+    starts, ends = _local(ctx, data.starts_at), _local(ctx, data.ends_at)
+    if starts and ends and ends <= starts:
+        raise InvalidField("ends_at", "must be after starts_at")
+    campaign = CouponCampaign(merchant_id=ctx.merchant_id, starts_at=starts, ends_at=ends, **fields)
     session.add(campaign)
     session.flush()
     if data.code is not None:
@@ -108,6 +106,9 @@ def update_campaign(
     merchants.require_role(ctx, "manager")
     campaign = get_campaign(session, ctx, campaign_id)
     changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if value is None and not CouponCampaign.__table__.columns[key].nullable:
+            raise InvalidField(key, "must not be null")
     for key in ("starts_at", "ends_at"):
         if key in changes:
             changes[key] = _local(ctx, changes[key])

@@ -173,7 +173,10 @@ def create_campaign(
         return _list_page(request, staff, db, 422, form | {"stackable": stackable}, errors)
     try:
         made = db.run(lambda s: offers.create_campaign(s, staff.ctx, data))
-    except (InvalidField, Conflict):
+    except InvalidField as exc:
+        key = exc.field if exc.field in ERRORS else "name"
+        return _list_page(request, staff, db, 422, form, {key: ERRORS[key]})
+    except Conflict:
         return _list_page(request, staff, db, 422, form, {"code": ERRORS["code"]})
     return _redirect(f"/coupons/{made.id}")
 
