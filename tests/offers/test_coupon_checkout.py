@@ -172,3 +172,31 @@ def test_a_full_refund_gives_the_use_back_when_the_campaign_says_so(
         client, shop, sale("R-2", ("CAKE", "cakes", 1, 10000), customer=me, coupon_codes=[one])
     )
     assert r.status_code == 201, r.text  # usable again, within the limits again
+
+
+def test_a_personal_code_works_for_its_customer_until_it_expires(
+    client: TestClient, db: Database
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from regulars.kit import clock
+    from regulars.offers import service as offers
+
+    shop = make_merchant(db)
+    mine = make_customer(db, shop, phone="09 7812 34567")
+    made = campaign(client, shop, name="Birthday", kind="amount_off", value=1000)
+    at = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
+    with clock.frozen(at):
+        code = db.run(
+            lambda s: offers.personal_code(s, shop.ctx, mine.id, uuid.UUID(made["id"]), 3)
+        ).code
+    me = {"id": str(mine.id)}
+    late = sale("R-1", ("CAKE", "cakes", 1, 10000), customer=me, coupon_codes=[code])
+    with clock.frozen(at + timedelta(days=3)):
+        _refused(client, db, shop, late, 0, "expired")
+    with clock.frozen(at + timedelta(days=2, hours=23)):
+        anonymous = sale("R-2", ("CAKE", "cakes", 1, 10000), coupon_codes=[code])
+        _refused(client, db, shop, anonymous, 0, "needs_customer")
+        r = post(client, shop, late)
+    assert r.status_code == 201, r.text
+    assert r.json()["discounts"][0]["amount"] == 1000
