@@ -1,7 +1,7 @@
 """Coupon campaigns, codes, uses and redemptions; code jobs
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04 15:40:27.727109
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 import regulars.kit.models
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
