@@ -487,7 +487,30 @@ def test_the_demo_seed_makes_both_shops_and_their_year_once(
         assert year["redemptions"] > 0 and year["vouchers_used"] > 0
         assert (year["expiry_runs"], year["tier_runs"]) == (13, 5)
         assert set(shop["customers_by_tier"]) == {"member", "silver", "gold"}
+    _check_coupons(db)
     _check_second_call(db, client, creds)
+
+
+def _check_coupons(db: Database) -> None:
+    """Each shop has a shared-code campaign and a flyer of single-use codes."""
+    from regulars.offers.models import CouponCampaign, CouponCode
+
+    q = (
+        select(CouponCampaign.name, func.count(CouponCode.id))
+        .join(
+            CouponCode,
+            (CouponCode.merchant_id == CouponCampaign.merchant_id)
+            & (CouponCode.campaign_id == CouponCampaign.id),
+        )
+        .group_by(CouponCampaign.name)
+    )
+    made = dict(db.run(lambda s: s.execute(q).all(), write=False))
+    assert made == {
+        "မိတ်ဆွေများအတွက် ၁၀% လျှော့ဈေး": 1,
+        "ကိတ်မုန့် ၂,၀၀၀ ကျပ် လျှော့ (လက်ကမ်းစာစောင်)": 50,
+        "Kawan 20% (weekday)": 1,
+        "Kopi percuma (flyer)": 100,
+    }
 
 
 def test_the_menus_and_catalogues_are_the_shops_own() -> None:

@@ -166,6 +166,15 @@ def victim_data(db: Database, client: TestClient) -> Victim:
             ],
         },
     )
+    campaign = _through_api(
+        client,
+        shop,
+        "/api/v1/coupon-campaigns",
+        {"name": "B coupon", "kind": "amount_off", "value": 500, "code": "BSECRET"},
+    )
+    code_job = _through_api(
+        client, shop, f"/api/v1/coupon-campaigns/{campaign['id']}/codes", {"count": 1}
+    )
     audit_id = db.run(lambda s: merchants.list_audit(s, shop.ctx, PageRequest(limit=1)).data[0].id)
     ids = {
         "customer_id": customer.id,
@@ -178,6 +187,8 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "reward_id": uuid.UUID(reward["id"]),
         "purchase_id": uuid.UUID(sale["purchase_id"]),
         "staff_id": shop.ctx.actor.id,
+        "campaign_id": uuid.UUID(campaign["id"]),
+        "code_job_id": uuid.UUID(code_job["id"]),
         "event_id": audit_id,
         "audit_event_id": audit_id,
     }
@@ -196,6 +207,8 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "B-R-1",
         "B Hilux service",
         "B Branch",
+        "B coupon",
+        "BSECRET",
         key.prefix,
         shop.api_key,
         shop.owner_email,

@@ -15,9 +15,11 @@ app = typer.Typer(help="Regulars: customer loyalty and retention.", no_args_is_h
 merchant_app = typer.Typer(help="Merchants (shops) in this deployment.", no_args_is_help=True)
 import_app = typer.Typer(help="Bring data in from CSV.", no_args_is_help=True)
 export_app = typer.Typer(help="Take data out as CSV.", no_args_is_help=True)
+codes_app = typer.Typer(help="Coupon codes.", no_args_is_help=True)
 app.add_typer(merchant_app, name="merchant")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(codes_app, name="codes")
 
 
 def _settings() -> Settings:
@@ -220,6 +222,40 @@ def daily() -> None:
     db = _database(_settings())
     for done in daily_jobs.run_due(db):
         typer.echo(json.dumps(done))
+
+
+@codes_app.command("generate")
+def codes_generate(
+    merchant: str = typer.Option(..., help="Merchant slug"),
+    campaign: str = typer.Option(..., help="The coupon campaign's id"),
+    count: int = typer.Option(..., min=1, max=10_000_000, help="How many single-use codes"),
+) -> None:
+    """Make COUNT single-use codes for a campaign, with a progress bar; download them with
+    GET /api/v1/coupon-campaigns/{id}/codes.csv or from the campaign's page."""
+    import uuid
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from regulars.kit.errors import ProblemError
+    from regulars.offers import jobs
+
+    db = _database(_settings())
+    ctx = _merchant_ctx(db, merchant)
+    try:
+        campaign_id = uuid.UUID(campaign)
+    except ValueError:
+        raise typer.BadParameter("not a campaign id", param_hint="--campaign") from None
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task("codes", total=count)
+        try:
+            made = jobs.generate(
+                db, ctx, campaign_id, count, lambda n: progress.update(task, completed=n)
+            )
+        except ProblemError as exc:
+            typer.echo(exc.detail, err=True)
+            raise typer.Exit(1) from None
+    typer.echo(json.dumps({"campaign_id": str(campaign_id), "codes": made}))
 
 
 def main() -> None:

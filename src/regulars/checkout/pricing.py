@@ -1,7 +1,8 @@
 """Basket arithmetic, pure: line totals and how vouchers become per-line discounts.
 
 Free-item vouchers take one unit off a matching line. Order-level discounts (amount or percent
-off) are spread over the lines in proportion to what is left on each, by the largest-remainder
+off) are spread over the lines in their scope (every line, or the SKUs and categories a coupon
+names) in proportion to what is left on each, by the largest-remainder
 method, so the line discounts always add up exactly to the order discount and no line goes below
 zero. Percent-off rounds down (the shop never gives more than the stated percent).
 """
@@ -41,6 +42,13 @@ class VoucherSpec:
     amount: int = 0
     percent: int = 0
     sku: str | None = None
+    skus: tuple[str, ...] = ()  # scope of an order-level discount; empty with categories: all
+    categories: tuple[str, ...] = ()
+
+    def covers(self, line: PricedLine) -> bool:
+        if not self.skus and not self.categories:
+            return True
+        return line.sku in self.skus or line.category in self.categories
 
 
 def allocate(amount: int, weights: Sequence[int]) -> list[int]:
@@ -56,18 +64,22 @@ def allocate(amount: int, weights: Sequence[int]) -> list[int]:
     return shares
 
 
-def apply_vouchers(lines: list[PricedLine], vouchers: Sequence[VoucherSpec]) -> list[int]:
-    """Mutates line discounts; returns the discount each voucher gave, in input order."""
+def apply_vouchers(
+    lines: list[PricedLine], vouchers: Sequence[VoucherSpec], field: str = "vouchers"
+) -> list[int]:
+    """Mutates line discounts; returns the discount each voucher gave, in input order. Free
+    items first, then amounts off, then percents off what is left; nothing goes below zero."""
     given = [0] * len(vouchers)
     order = sorted(range(len(vouchers)), key=lambda i: _rank(vouchers[i].kind))
     for i in order:
         v = vouchers[i]
         if v.kind == "free_item":
-            given[i] = _free_item(lines, v, f"vouchers.{i}")
+            given[i] = _free_item(lines, v, f"{field}.{i}")
             continue
-        remaining = sum(line.net for line in lines)
+        scope = [line for line in lines if v.covers(line)]
+        remaining = sum(line.net for line in scope)
         off = min(v.amount, remaining) if v.kind == "amount_off" else remaining * v.percent // 100
-        for line, share in zip(lines, allocate(off, [line.net for line in lines]), strict=True):
+        for line, share in zip(scope, allocate(off, [line.net for line in scope]), strict=True):
             line.discount += share
         given[i] = off
     return given

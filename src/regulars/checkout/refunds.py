@@ -17,6 +17,7 @@ from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.loyalty import rules
 from regulars.loyalty import sale as loyalty_sale
+from regulars.offers import service as offers
 from regulars.referrals import service as referrals
 
 
@@ -69,6 +70,8 @@ def refund(
         )
         if all(line.refunded_quantity == line.quantity for line in lines):
             referrals.sale_refunded(session, ctx, purchase.id)
+    if all(line.refunded_quantity == line.quantity for line in lines):
+        offers.release(session, ctx, purchase.id)  # its coupons, if their campaign says so
     now = clock.now()
     result = {
         "refund_id": body.refund_id,

@@ -59,6 +59,12 @@ class AppliedVoucher(Schema):
     discount: int
 
 
+class CouponDiscount(Schema):
+    code: str = Field(description="As printed")
+    campaign_id: uuid.UUID
+    amount: int = Field(description="Minor units off")
+
+
 class CheckoutOut(Schema):
     purchase_id: uuid.UUID | None = Field(description="null in a quote")
     receipt_id: str
@@ -76,6 +82,7 @@ class CheckoutOut(Schema):
     stamps: list[StampOut]
     tier: TierOut | None
     vouchers_applied: list[AppliedVoucher]
+    discounts: list[CouponDiscount] = Field(default_factory=list, description="Coupons applied")
     receipt_lines: list[str]
     created_at: datetime | None
 

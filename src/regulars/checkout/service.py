@@ -3,12 +3,14 @@
 A sale is a short list of named steps over one `Sale` draft, each owned by one domain:
 
     STEPS (quote and commit)    price      the basket's lines (checkout)
-                                discounts  vouchers today, coupons next: per-line discounts
+                                discounts  the member's vouchers: per-line discounts
+                                coupons    coupon codes: per-line discounts (offers)
                                 points     points as payment, points earned, tier, stamps
                                            (loyalty, through loyalty/sale.py)
     the sale's rows             the purchase, its lines and loyalty's settlement (sale_rows.py;
                                 one statement on PostgreSQL)
     RECORD (commit only)        vouchers   each voucher consumed exactly once
+                                coupons    each code used once, within its campaign's limits
                                 points     stamp cards and tier history
     after commit                hooks a step registers with `db.after_commit`
 
@@ -52,6 +54,7 @@ from regulars.loyalty import ledger, rewards, rules, tiers
 from regulars.loyalty import sale as loyalty_sale
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
+from regulars.offers import service as offers
 from regulars.referrals import service as referrals
 
 __all__ = ["ReceiptConflict", "commit", "get_purchase", "qualifying_spend", "quote"]
@@ -83,6 +86,8 @@ class Sale:
     lines: list[PricedLine] = field(default_factory=list)
     vouchers: list[rewards.Usable] = field(default_factory=list)
     voucher_discounts: list[int] = field(default_factory=list)
+    coupons: list[offers.Applied] = field(default_factory=list)
+    coupon_discounts: list[int] = field(default_factory=list)
     redeem_points: int = 0
     points_value: int = 0  # minor units paid with points
     loyalty: loyalty_sale.Outcome | None = None
@@ -132,13 +137,20 @@ def price(session: Session, ctx: Ctx, sale: Sale) -> None:
 
 
 def discounts(session: Session, ctx: Ctx, sale: Sale) -> None:
-    for i, _code in enumerate(sale.body.coupon_codes):
-        raise InvalidField(f"coupon_codes.{i}", "unknown coupon code")
     if sale.body.vouchers:
         customer_id = sale.member.customer_id if sale.member else None
         sale.vouchers = rewards.usable_vouchers(session, ctx, sale.body.vouchers, customer_id)
     specs = [VoucherSpec(v.code, v.name, v.kind, v.amount, v.percent, v.sku) for v in sale.vouchers]
     sale.voucher_discounts = apply_vouchers(sale.lines, specs)
+
+
+def coupons(session: Session, ctx: Ctx, sale: Sale) -> None:
+    if not sale.body.coupon_codes:
+        return
+    member = sale.member
+    buyer = offers.Buyer(member.customer_id, member.tier.code) if member else None
+    sale.coupons = offers.usable_coupons(session, ctx, sale.body.coupon_codes, buyer, sale.lines)
+    sale.coupon_discounts = offers.apply(sale.lines, sale.coupons)
 
 
 def points(session: Session, ctx: Ctx, sale: Sale) -> None:
@@ -164,6 +176,7 @@ def points(session: Session, ctx: Ctx, sale: Sale) -> None:
 STEPS: tuple[tuple[str, Step], ...] = (
     ("price", price),
     ("discounts", discounts),
+    ("coupons", coupons),
     ("points", points),
 )
 
@@ -172,6 +185,12 @@ def consume_vouchers(session: Session, ctx: Ctx, sale: Sale, purchase_id: uuid.U
     for voucher in sale.vouchers:
         if not rewards.consume_voucher(session, ctx, voucher.id, purchase_id):
             raise Conflict("a voucher in this sale was used by another sale just now")
+
+
+def use_coupons(session: Session, ctx: Ctx, sale: Sale, purchase_id: uuid.UUID) -> None:
+    if sale.coupons:
+        customer_id = sale.member.customer_id if sale.member else None
+        offers.consume(session, ctx, sale.coupons, sale.coupon_discounts, purchase_id, customer_id)
 
 
 def record_points(session: Session, ctx: Ctx, sale: Sale, purchase_id: uuid.UUID) -> None:
@@ -190,6 +209,7 @@ def record_referral(session: Session, ctx: Ctx, sale: Sale, purchase_id: uuid.UU
 Record = Callable[[Session, Ctx, Sale, uuid.UUID], None]
 RECORD: tuple[tuple[str, Record], ...] = (
     ("vouchers", consume_vouchers),
+    ("coupons", use_coupons),
     ("points", record_points),
     ("referrals", record_referral),
 )
@@ -220,6 +240,7 @@ class SaleResult(Figures):
     stamps: list[loyalty.StampOut]
     tier: tiers.TierOut | None
     vouchers_applied: list[dict[str, Any]]
+    discounts: list[dict[str, Any]]
     receipt_lines: list[str]
     created_at: str | None
 
@@ -263,6 +284,10 @@ def _result(ctx: Ctx, sale: Sale, purchase_id: uuid.UUID | None, at: datetime | 
         "vouchers_applied": [
             {"code": v.code, "name": v.name, "discount": d}
             for v, d in zip(sale.vouchers, sale.voucher_discounts, strict=True)
+        ],
+        "discounts": [
+            {"code": offers.printed(c.code), "campaign_id": str(c.campaign_id), "amount": d}
+            for c, d in zip(sale.coupons, sale.coupon_discounts, strict=True)
         ],
         "receipt_lines": [],
         # The time as the model writes a UTC time, so that the result sent as built is byte for

@@ -46,6 +46,7 @@ from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
 from regulars.merchants.models import Merchant
 from regulars.merchants.schemas import ApiKeyCreate, MerchantCreate, StaffCreate, StoreCreate
+from regulars.offers import service as offers
 from regulars.referrals import service as referrals
 
 BASE_URL = "http://127.0.0.1:8000"
@@ -115,6 +116,10 @@ def _open_shop(session: Session, shop: DemoShop, first_day: date, today: date) -
             loyalty.save_program(session, owner, shop.program(today))
         for reward in shop.rewards:
             rewards.create_reward(session, desk["manager"], reward)
+        for coupon in shop.coupons:
+            campaign = offers.create_campaign(session, desk["manager"], coupon.campaign)
+            if coupon.codes:
+                offers.add_codes(session, desk["manager"], campaign.id, coupon.codes)
     main = merchants.list_stores(session, system)[0]
     stores = [sales.Store(main.id, main.code, first_day - timedelta(days=1))]
     if shop.branch:

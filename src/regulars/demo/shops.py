@@ -31,6 +31,7 @@ from regulars.demo.loyalty import (
     bakery_program,
     cafe_program,
 )
+from regulars.demo.offers import BAKERY_COUPONS, CAFE_COUPONS, DemoCoupon
 from regulars.loyalty.program import Program
 from regulars.loyalty.schemas import RewardCreate
 
@@ -55,6 +56,7 @@ class DemoShop:
     menu: tuple[Item, ...] = ()
     program: Callable[[date], Program] | None = None  # given the day the demo is seeded
     rewards: tuple[RewardCreate, ...] = ()
+    coupons: tuple[DemoCoupon, ...] = ()
     bulk_tag: str = ""  # customers with this tag order in bulk, every few days
     anonymous_per_day: tuple[int, ...] = (0, 1)  # sales to nobody in particular, drawn daily
 
@@ -81,6 +83,7 @@ BAKERY = DemoShop(
     menu=BAKERY_MENU,
     program=bakery_program,
     rewards=BAKERY_REWARDS,
+    coupons=BAKERY_COUPONS,
     bulk_tag="wholesale",
     anonymous_per_day=(0, 0, 1),
 )
@@ -97,6 +100,7 @@ CAFE = DemoShop(
     menu=CAFE_MENU,
     program=cafe_program,
     rewards=CAFE_REWARDS,
+    coupons=CAFE_COUPONS,
     bulk_tag="corporate",
     anonymous_per_day=(0, 0, 1),
 )

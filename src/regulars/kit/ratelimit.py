@@ -26,6 +26,15 @@ class RateLimiter:
             hits.append(now)
             return True
 
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until `key` may try again (0 when it may now)."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.get(key)
+            if not hits or len(hits) < self.limit:
+                return 0
+            return max(1, int(hits[0] + self.window - now + 0.999))
+
     def reset(self, key: str) -> None:
         with self._lock:
             self._hits.pop(key, None)

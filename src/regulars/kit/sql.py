@@ -73,6 +73,22 @@ class _Plan:
             return out
         return {b[0]: v for b, v in zip(self.binds, out, strict=True)}
 
+    def params_over(self, fixed: Sequence[Any] | dict[str, Any], values: Mapping[str, Any]) -> Any:
+        """`params` for `values` over the already converted `fixed` ones."""
+        if self.positional:
+            out = list(fixed)
+            for i, (_sql_name, name, _constant, proc) in enumerate(self.binds):
+                if name in values:
+                    value = values[name]
+                    out[i] = proc(value) if proc is not None and value is not None else value
+            return out
+        named = dict(fixed)
+        for sql_name, name, _constant, proc in self.binds:
+            if name in values:
+                value = values[name]
+                named[sql_name] = proc(value) if proc is not None and value is not None else value
+        return named
+
     def rows(self, raw: Iterable[Row]) -> list[Row]:
         procs = self.results
         if not any(procs):
@@ -177,12 +193,22 @@ class Prebuilt:
         except plan.dialect.loaded_dbapi.Error as exc:
             raise self._fail(plan, params, exc) from exc
 
-    def many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-        """One statement for many parameter sets (executemany): a sale's lines, its entries."""
+    def many(
+        self,
+        session: Session,
+        rows: Sequence[Mapping[str, Any]],
+        same: Mapping[str, Any] | None = None,
+    ) -> None:
+        """One statement for many parameter sets (executemany): a sale's lines, its entries.
+        `same`: values every row shares, converted once (a bulk insert of many small rows)."""
         if not rows:
             return
         plan, cursor = self._cursor(session)
-        params = [plan.params(row) for row in rows]
+        if same:
+            fixed = plan.params(dict.fromkeys((b[1] for b in plan.binds), None) | dict(same))
+            params = [plan.params_over(fixed, row) for row in rows]
+        else:
+            params = [plan.params(row) for row in rows]
         try:
             cursor.executemany(plan.sql, params)
         except plan.dialect.loaded_dbapi.Error as exc:

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from regulars.web import i18n
 from regulars.web.portal import pages as portal
 from regulars.web.portal import referrals as portal_referrals
+from regulars.web.staff import coupons as coupon_pages
 from regulars.web.staff import customer_data, customer_edit, customer_merge, imports
 from regulars.web.staff import customers as staff
 from regulars.web.staff import loyalty as loyalty_pages
@@ -21,6 +22,7 @@ router.include_router(customer_edit.router)
 router.include_router(customer_data.router)
 router.include_router(customer_merge.router)
 router.include_router(loyalty_pages.router)
+router.include_router(coupon_pages.router)
 router.include_router(pos.pages)
 router.include_router(pos.api)
 router.include_router(portal.router)

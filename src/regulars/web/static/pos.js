@@ -86,7 +86,7 @@
 
   function fresh() {
     return { customer: null, lines: [], vouchers: [], points: 0, receiptId: null, pending: false,
-             redeemKeys: {}, notes: {} };
+             redeemKeys: {}, notes: {}, coupons: [] };
   }
   function load() {
     try { return JSON.parse(window.sessionStorage.getItem(KEY)); } catch (e) { return null; }
@@ -373,8 +373,63 @@
         return { sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, price: l.price };
       }),
       vouchers: state.vouchers.slice(),
+      coupon_codes: (state.coupons || []).slice(),
       redeem_points: state.customer ? state.points : 0
     };
+  }
+
+  // --- coupons: typed or scanned codes; the server says why one cannot go on the basket ---
+  function renderCoupons(q) {
+    var list = $("coupons");
+    list.textContent = "";
+    (state.coupons || []).forEach(function (code, i) {
+      var li = el("li", "coupon-row");
+      li.appendChild(el("span", "num", code));
+      var off = q && q.coupons && q.coupons[i] ? "−" + q.coupons[i].discount : "…";
+      li.appendChild(el("span", "num", off));
+      var remove = el("button", "link remove", "×");
+      remove.type = "button";
+      remove.disabled = state.pending;
+      remove.setAttribute("aria-label", T.remove + ": " + code);
+      remove.addEventListener("click", function () {
+        state.coupons.splice(i, 1);
+        changed();
+      });
+      li.appendChild(remove);
+      list.appendChild(li);
+    });
+  }
+
+  function applyCoupon(code) {
+    message($("coupon-error"), "");
+    var body = saleBody();
+    var check = { code: code, customer_id: body.customer_id, lines: body.lines,
+                  coupon_codes: body.coupon_codes };
+    $("coupon-apply").disabled = true;
+    call("POST", "/pos/coupon", check).then(function (res) {
+      $("coupon-apply").disabled = state.pending;
+      if (res.status === 200 && res.data.valid) {
+        state.coupons = (state.coupons || []).concat([res.data.code]);
+        $("coupon").value = "";
+        changed();
+        return;
+      }
+      message($("coupon-error"), res.data.reason || res.data.error);
+      $("coupon").select();
+    }, function () {
+      $("coupon-apply").disabled = state.pending;
+      message($("coupon-error"), T.network);
+    });
+  }
+
+  function couponRefused(res) {
+    // A coupon on the basket no longer fits it (an item removed, the customer changed): take
+    // it off, say why, and price the basket again.
+    var m = /^coupon_codes\.(\d+)$/.exec(res.data.field || "");
+    if (!m || !state.coupons || !state.coupons[+m[1]]) return false;
+    var code = state.coupons.splice(+m[1], 1)[0];
+    message($("coupon-error"), fmt(T.coupon_dropped, { code: code, reason: res.data.error }));
+    return true;
   }
 
   // --- price entry ------------------------------------------------------------------------
@@ -453,6 +508,7 @@
       if (res.data.voucher !== undefined && refuseVoucher(res.data.voucher, res.data.error)) {
         return changed();
       }
+      if (couponRefused(res)) return changed();
       // The basket itself is wrong (a line's price, say): name the line, keep Charge off.
       var line = /^lines\.(\d+)\./.exec(res.data.field || "");
       lastQuote = null;
@@ -476,6 +532,7 @@
 
   function showTotals(q) {
     renderLines(q ? q.line_totals : null);
+    renderCoupons(q);
     $("t-subtotal").textContent = q ? q.subtotal : "—";
     $("t-total").textContent = q ? q.total : "—";
     show($("t-discount-row"), !!(q && q.discount));
@@ -511,7 +568,7 @@
     $("commit-label").textContent = charge.label || $("commit").getAttribute("data-label");
     $("bar-charge").textContent = charge.label || $("commit").getAttribute("data-label");
     message($("charge-why"), charge.on ? "" : charge.why);
-    var fields = document.querySelectorAll("#add input, #add button, #picks button, #points, #points-max");
+    var fields = document.querySelectorAll("#add input, #add button, #picks button, #points, #points-max, #coupon, #coupon-apply");
     for (var i = 0; i < fields.length; i++) fields[i].disabled = state.pending;
     renderBar(charge);
   }
@@ -554,6 +611,7 @@
       if (res.data.voucher !== undefined && refuseVoucher(res.data.voucher, res.data.error)) {
         return changed();  // a voucher used meanwhile, say: the sale goes on without it
       }
+      if (couponRefused(res)) return changed();  // a code used up meanwhile, say
       message($("sale-error"), res.data.error);
       lock();
       renderLines(lastQuote ? lastQuote.line_totals : null);
@@ -669,6 +727,7 @@
     show($("basket"), true);
     message($("sale-error"), "");
     message($("find-error"), "");
+    message($("coupon-error"), "");
     renderCard();
     changed();
     if (quiet !== true) $("q").focus();
@@ -746,6 +805,12 @@
       }
     });
   }
+
+  $("coupon-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var code = $("coupon").value.trim();
+    if (code && !state.pending) applyCoupon(code);
+  });
 
   $("points").addEventListener("change", function () {
     var n = parseInt($("points").value, 10) || 0, cap = lastQuote ? lastQuote.cap : 0;

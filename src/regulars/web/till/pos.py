@@ -26,11 +26,14 @@ from regulars.db import Database
 from regulars.kit import clock, codes
 from regulars.kit.errors import InvalidField, NotFound, ProblemError
 from regulars.kit.money import exponent, format_number
+from regulars.kit.ratelimit import RateLimiter
 from regulars.kit.schemas import Schema
 from regulars.loyalty import ledger, rewards, rules
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
 from regulars.merchants import service as merchants
+from regulars.offers import service as offers
+from regulars.offers.reasons import REASONS, reason_text
 from regulars.web import i18n, loyalty_view
 from regulars.web.i18n import N_
 from regulars.web.render import page
@@ -42,7 +45,7 @@ from regulars.web.routing import (
     current_staff,
     database,
 )
-from regulars.web.session import check_csrf_header
+from regulars.web.session import check_csrf_header, client_ip
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 api = APIRouter(prefix="/pos", route_class=JsonRoute, include_in_schema=False)
@@ -61,6 +64,7 @@ VOUCHER_NEEDS_ANY = N_("Add one more item to the basket to use this voucher.")
 TOO_MANY_POINTS = N_("That is more points than this sale can take.")
 NOT_ENOUGH = N_("The customer does not have enough points.")
 OUT_OF_STOCK = N_("This reward is out of stock.")
+ITEMS_FIRST = N_("Add the items first, then the coupon.")
 RECEIPT_TAKEN = N_("This receipt number was already used for another basket. Start a new sale.")
 # Texts the page's script puts together with numbers; %(name)s placeholders as in gettext.
 SCRIPT_TEXTS = {
@@ -99,7 +103,9 @@ SCRIPT_TEXTS = {
     "price_big": N_("Unit price: this is more than the till can take."),
     "bar_items": N_("Items: %(count)s"),
     "added": N_("Added: %(name)s"),
+    "coupon_dropped": N_("Coupon %(code)s removed: %(reason)s"),
 }
+COUPON_CHECKS = RateLimiter(60, 60)  # per till (client address): guessing codes is pointless
 
 
 class PosLine(Schema):
@@ -115,7 +121,15 @@ class PosSale(Schema):
     customer_id: uuid.UUID | None = None
     lines: list[PosLine] = Field(min_length=1, max_length=200)
     vouchers: list[str] = Field(default_factory=list, max_length=10)
+    coupon_codes: list[str] = Field(default_factory=list, max_length=10)
     redeem_points: int = Field(default=0, ge=0, le=10**9)
+
+
+class PosCoupon(Schema):
+    code: str = Field(min_length=1, max_length=64)
+    customer_id: uuid.UUID | None = None
+    lines: list[PosLine] = Field(default_factory=list, max_length=200)
+    coupon_codes: list[str] = Field(default_factory=list, max_length=10)
 
 
 class PosRedeem(Schema):
@@ -147,6 +161,8 @@ def _error(
 
 def _problem_text(exc: ProblemError) -> str:
     field = str(exc.errors[0]["field"]) if exc.errors else ""
+    if isinstance(exc, offers.Refused):
+        return REASONS[exc.reason_code]
     if isinstance(exc, ledger.InsufficientPoints):
         return NOT_ENOUGH
     if isinstance(exc, rewards.OutOfStock):
@@ -198,6 +214,10 @@ def _field(exc: ProblemError) -> str | None:
 
 
 def _problem(staff: Staff, exc: ProblemError) -> JSONResponse:
+    if isinstance(exc, offers.Refused):
+        return _error(
+            staff, exc.status, _problem_text(exc), _field(exc), reason_code=exc.reason_code
+        )
     return _error(staff, exc.status, _problem_text(exc), _field(exc))
 
 
@@ -315,6 +335,9 @@ def _sale_json(
             {"code": v["code"], "name": v["name"], "discount": money(v["discount"])}
             for v in result["vouchers_applied"]
         ],
+        "coupons": [
+            {"code": d["code"], "discount": money(d["amount"])} for d in result.get("discounts", [])
+        ],
         "line_totals": [money(ln.quantity * ln.unit_price) for ln in body.lines],
         "receipt_lines": result["receipt_lines"],
         "cap": 0,
@@ -398,6 +421,7 @@ def _checkout_body(sale: PosSale, currency: str) -> CheckoutIn:
         customer=customer,
         lines=lines,
         vouchers=sale.vouchers,
+        coupon_codes=sale.coupon_codes,
         redeem_points=sale.redeem_points,
     )
 
@@ -564,6 +588,49 @@ async def commit(
     if isinstance(found, JSONResponse):
         return found
     return _json(found, 200 if found["replayed"] else 201)
+
+
+@api.post("/coupon", dependencies=[Depends(check_csrf_header)])
+async def check_coupon(
+    data: PosCoupon,
+    request: Request,
+    staff: Staff = Depends(current_staff),
+    db: Database = Depends(database),
+) -> Response:
+    """May this code go on this basket, with the coupons already on it? The reason if not, in
+    the cashier's language; the code as printed if so."""
+    if not COUPON_CHECKS.hit(client_ip(request)):
+        wait = COUPON_CHECKS.retry_after(client_ip(request))
+        answer = _error(staff, 429, ERROR_TEXT.get(429, ERROR_TEXT[400]))
+        answer.headers["Retry-After"] = str(wait)
+        return answer
+    if not data.lines:
+        return _error(staff, 422, ITEMS_FIRST, "lines")
+    sale = PosSale(
+        receipt_id="check",
+        customer_id=data.customer_id,
+        lines=data.lines,
+        coupon_codes=[*data.coupon_codes, data.code],
+    )
+    body = _priced(staff, sale)
+    if isinstance(body, JSONResponse):
+        return body
+    where = len(data.coupon_codes)
+
+    def work(s: Session) -> dict[str, Any]:
+        result = checkout.quote(s, staff.ctx, body)
+        return {"valid": True, "code": result["discounts"][where]["code"]}
+
+    try:
+        found = await db.arun(work, write=False)
+    except offers.Refused as exc:
+        if exc.field != f"coupon_codes.{where}":  # a coupon already on the basket went bad
+            return _problem(staff, exc)
+        text = reason_text(exc.reason_code, staff.lang)
+        return _json({"valid": False, "reason_code": exc.reason_code, "reason": text})
+    except ProblemError as exc:
+        return _problem(staff, exc)
+    return _json(found)
 
 
 @api.post("/redeem", dependencies=[Depends(check_csrf_header)])
