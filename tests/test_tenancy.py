@@ -166,6 +166,16 @@ def victim_data(db: Database, client: TestClient) -> Victim:
             ],
         },
     )
+    event = _through_api(
+        client,
+        shop,
+        "/api/v1/events",
+        {"name": "B VIP night", "starts_at": "2099-01-01T18:00:00Z", "capacity": 10},
+    )
+    rsvp = _through_api(
+        client, shop, f"/api/v1/events/{event['id']}/rsvps", {"customer_id": str(customer.id)}
+    )
+    club = _through_api(client, shop, "/api/v1/clubs", {"name": "B Coffee Club"})
     audit_id = db.run(lambda s: merchants.list_audit(s, shop.ctx, PageRequest(limit=1)).data[0].id)
     ids = {
         "customer_id": customer.id,
@@ -178,7 +188,9 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "reward_id": uuid.UUID(reward["id"]),
         "purchase_id": uuid.UUID(sale["purchase_id"]),
         "staff_id": shop.ctx.actor.id,
-        "event_id": audit_id,
+        "event_id": uuid.UUID(event["id"]),
+        "rsvp_id": uuid.UUID(rsvp["id"]),
+        "club_id": uuid.UUID(club["id"]),
         "audit_event_id": audit_id,
     }
     secrets = [str(v) for v in ids.values()] + [
@@ -196,6 +208,9 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "B-R-1",
         "B Hilux service",
         "B Branch",
+        "B VIP night",
+        "B Coffee Club",
+        rsvp["code"],
         key.prefix,
         shop.api_key,
         shop.owner_email,

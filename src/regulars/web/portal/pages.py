@@ -38,6 +38,7 @@ HISTORY_PAGE = 20
 REDEEM_ERRORS = {
     "insufficient-points": N_("You do not have enough points for this reward yet."),
     "out-of-stock": N_("This reward is out of stock."),
+    "early-access": N_("This reward is only for members of a higher tier for now."),
 }
 TOO_MANY = N_("Too many attempts. Wait a few minutes and try again.")
 SMS = N_("%(shop)s: your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
@@ -160,7 +161,7 @@ def redeem(
     ctx = _customer_ctx(merchant, customer_id)
     try:
         db.run(lambda s: rewards.redeem(s, ctx, customer_id, reward_id, request_key or None))
-    except (ledger.InsufficientPoints, rewards.OutOfStock) as exc:
+    except (ledger.InsufficientPoints, rewards.OutOfStock, rewards.EarlyAccessOnly) as exc:
         return _card_page(request, merchant, db, customer_id, 409, REDEEM_ERRORS[exc.slug])
     except (Conflict, NotFound):
         error = N_("This reward is not offered now.")

@@ -61,6 +61,7 @@ VOUCHER_NEEDS_ANY = N_("Add one more item to the basket to use this voucher.")
 TOO_MANY_POINTS = N_("That is more points than this sale can take.")
 NOT_ENOUGH = N_("The customer does not have enough points.")
 OUT_OF_STOCK = N_("This reward is out of stock.")
+EARLY_ACCESS = N_("This reward is only for members of a higher tier for now.")
 RECEIPT_TAKEN = N_("This receipt number was already used for another basket. Start a new sale.")
 # Texts the page's script puts together with numbers; %(name)s placeholders as in gettext.
 SCRIPT_TEXTS = {
@@ -151,6 +152,8 @@ def _problem_text(exc: ProblemError) -> str:
         return NOT_ENOUGH
     if isinstance(exc, rewards.OutOfStock):
         return OUT_OF_STOCK
+    if isinstance(exc, rewards.EarlyAccessOnly):
+        return EARLY_ACCESS
     if isinstance(exc, checkout.ReceiptConflict):
         return RECEIPT_TAKEN
     if field.startswith("vouchers."):
