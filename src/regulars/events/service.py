@@ -39,6 +39,7 @@ from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
 
+OWN_PHONE = "this is the member's own phone"
 PASS_CODE_LENGTH = 12  # 60 bits from `secrets`: a pass cannot be guessed at the door
 T = TypeVar("T", Rsvp, GuestPass)
 
@@ -222,7 +223,7 @@ def give_guest_pass(
         raise EventStarted("this event has started: passes are closed")
     friend = _friend(session, ctx, data)
     if friend.id == row.customer_id:
-        raise InvalidField("phone", "this is the member's own phone")
+        raise InvalidField("phone", OWN_PHONE)
     if _taken_by(session, ctx, event.id, friend.id):
         raise AlreadyReplied("this friend already has a place at this event")
     took = session.execute(

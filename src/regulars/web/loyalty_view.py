@@ -180,6 +180,10 @@ def card(session: Session, ctx: Ctx, customer_id: uuid.UUID, lang: str) -> dict[
             "cost": r.cost_points,
             "affordable": r.cost_points <= found["balance"] and r.stock != 0,
             "stock": r.stock,
+            # Still in its early access: shown with the day it opens to everyone.
+            "early_until": r.early_access_until
+            if r.early_access_until and r.early_access_until > clock.now()
+            else None,
         }
         for r in loyalty_rewards.offered_rewards(session, ctx, tier.get("code"))
     ]

@@ -19,6 +19,7 @@ from regulars.customers import portal
 from regulars.customers import service as customers
 from regulars.customers.schemas import CustomerUpdate
 from regulars.db import Database
+from regulars.events import clubs
 from regulars.kit.context import Actor, Ctx, MerchantInfo
 from regulars.kit.errors import Conflict, InvalidField, NotFound, TooManyRequests
 from regulars.kit.pagination import PageRequest, decode_cursor
@@ -110,7 +111,8 @@ def _card_page(
     def load(s: Session) -> dict[str, Any]:
         customer = customers.get_customer(s, ctx, customer_id)
         lang = i18n.choose(customer.locale, lang_hint, merchant.locale)
-        return loyalty_view.card(s, ctx, customer_id, lang) | {"lang": lang}
+        view = loyalty_view.card(s, ctx, customer_id, lang)
+        return view | {"lang": lang, "clubs": list(clubs.clubs_of(s, ctx, customer_id))}
 
     try:
         view = db.run(load, write=False)

@@ -276,7 +276,10 @@ def card_json(c: dict[str, Any], staff: Staff) -> dict[str, Any]:
             }
             for v in c["vouchers"]
         ],
-        "rewards": c["rewards"],
+        "rewards": [
+            r | {"early_until": i18n.local_day(r["early_until"], lang, tz) or None}
+            for r in c["rewards"]
+        ],
         "birthday_month": c["birthday_month"],
     }
 
