@@ -14,9 +14,10 @@ from regulars.db import Database
 from regulars.events import service as events
 from regulars.events.models import ClubMember, Event, GuestPass, Rsvp
 from regulars.events.schemas import RsvpCreate
+from regulars.loyalty.models import Reward
 from regulars.messaging.channels import MemoryChannel
 from regulars.web import i18n
-from tests.events.helpers import create_event
+from tests.events.helpers import create_event, with_tiers
 from tests.factories import Shop, make_customer, make_merchant
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.test_portal_pages import _ask, _code, _enter
@@ -233,3 +234,27 @@ def test_portal_refuses_a_pass_to_the_members_own_phone(
     assert r.status_code == 422
     assert "This is your own phone number." in r.text and 'value="09 7812 34567"' in r.text
     assert _count(db, GuestPass) == 0
+
+
+def test_the_rewards_page_limits_a_reward_to_a_tier_until_a_day(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)  # Asia/Yangon
+    with_tiers(db, shop)
+    sign_in(client, shop, "en")
+    token = csrf_of(client, "/rewards")
+    form = {"name": "New cake first", "kind": "free_item", "cost_points": "100",
+            "sku": "NEW-CAKE", "valid_days": "30", "csrf": token}  # fmt: skip
+    half = client.post("/rewards", data=form | {"early_access_tier": "gold"})
+    assert half.status_code == 422
+    assert "Pick a tier and the day everyone can have it, or neither." in half.text
+    r = client.post(
+        "/rewards",
+        data=form | {"early_access_tier": "gold", "early_access_until": "2030-01-10"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    reward = db.run(lambda s: s.scalar(select(Reward)), write=False)
+    assert reward.early_access_tier == "gold"
+    assert reward.early_access_until.isoformat() == "2030-01-09T17:30:00+00:00"
+    assert "Early access for Gold until" in client.get("/rewards").text

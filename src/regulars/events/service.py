@@ -89,7 +89,7 @@ def tier_of(session: Session, ctx: Ctx, customer: Customer) -> str | None:
     shows them."""
     if customer.tier is not None:
         return str(customer.tier)
-    levels = loyalty.likely_program(session, ctx)[1].tiers.levels
+    levels = loyalty.current_program(session, ctx)[1].tiers.levels
     return levels[0].code if levels else None
 
 

@@ -57,7 +57,7 @@ def early_access_refusal(
 def _current_program(session: Session, ctx: Ctx) -> Program:
     from regulars.loyalty import service  # service imports this module
 
-    return service.likely_program(session, ctx)[1]
+    return service.current_program(session, ctx)[1]
 
 
 def offered_rewards(session: Session, ctx: Ctx, tier_code: str | None) -> list[Reward]:

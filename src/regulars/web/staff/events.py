@@ -74,7 +74,7 @@ def find_customer(session: Session, ctx: Ctx, typed: str) -> Customer:
 
 
 def _tier_names(session: Session, ctx: Ctx) -> dict[str, str]:
-    program = loyalty.likely_program(session, ctx)[1]
+    program = loyalty.current_program(session, ctx)[1]
     return {t.code: t.name for t in program.tiers.levels}
 
 

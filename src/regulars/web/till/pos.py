@@ -276,10 +276,8 @@ def card_json(c: dict[str, Any], staff: Staff) -> dict[str, Any]:
             }
             for v in c["vouchers"]
         ],
-        "rewards": [
-            r | {"early_until": i18n.local_day(r["early_until"], lang, tz) or None}
-            for r in c["rewards"]
-        ],
+        # Early access is already applied to the list (loyalty_view.card); the till needs no date.
+        "rewards": [{k: v for k, v in r.items() if k != "early_until"} for r in c["rewards"]],
         "birthday_month": c["birthday_month"],
     }
 
