@@ -176,10 +176,19 @@ def test_portal_member_replies_and_hands_a_guest_pass_to_a_friend(
     client: TestClient, db: Database, channel: MemoryChannel
 ) -> None:
     shop = make_merchant(db)
-    make_customer(db, shop, name="Daw Khin", phone="09 7812 34567", locale="en")
+    member = make_customer(db, shop, name="Daw Khin", phone="09 7812 34567", locale="en")
     event = create_event(client, shop, name="Christmas tasting", guests_allowed=1)
+    club = client.post(
+        "/api/v1/clubs", json={"name": "Cake Club", "perk": "A candle on us"}, headers=shop.headers
+    ).json()
+    client.post(
+        f"/api/v1/clubs/{club['id']}/members",
+        json={"customer_id": str(member.id)},
+        headers=shop.headers,
+    )
     base = portal_sign_in(client, shop, channel, "09 7812 34567")
-    assert "Invitations" in client.get(base).text
+    card = client.get(base).text
+    assert "Invitations" in card and "Cake Club" in card and "A candle on us" in card
     page = client.get(base + "events").text
     assert "Christmas tasting" in page and "I will come" in page
     token = csrf_of(client, base + "events")

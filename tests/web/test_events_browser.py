@@ -108,3 +108,22 @@ def test_portal_rsvp_with_a_guest_pass_and_door_check_in_in_urdu(
     if shots:
         door.screenshot(path=str(SCREENSHOTS / "door-again-ur.png"), full_page=True)
     phone.close()
+
+    # The event's replies on a laptop: the member checked in, Bilal's pass not yet.
+    staff.goto(event_url)
+    assert "عائشہ خان" in staff.inner_text("#rsvps") and "Checked in" in staff.inner_text("#rsvps")
+    assert "Bilal" in staff.inner_text("#passes") and "Not yet" in staff.inner_text("#passes")
+    if shots:
+        staff.screenshot(path=str(SCREENSHOTS / "staff-event-en.png"), full_page=True)
+        staff.set_viewport_size(PHONE)
+        _no_sideways_scroll(staff)
+        staff.screenshot(path=str(SCREENSHOTS / "staff-event-en-phone.png"), full_page=True)
+        staff.set_viewport_size({"width": 1280, "height": 800})
+        staff.click(".langs summary")
+        staff.click('.lang-list button[value="ur"]')
+        staff.goto(event_url)
+        staff.screenshot(path=str(SCREENSHOTS / "staff-event-ur.png"), full_page=True)
+        staff.set_viewport_size(PHONE)
+        staff.goto(f"{live_server.url}/events")
+        _no_sideways_scroll(staff)
+        staff.screenshot(path=str(SCREENSHOTS / "staff-events-ur-phone.png"), full_page=True)

@@ -183,6 +183,14 @@ def get_rsvp(session: Session, ctx: Ctx, event_id: uuid.UUID, rsvp_id: uuid.UUID
     return row
 
 
+def people(session: Session, ctx: Ctx, ids: set[uuid.UUID]) -> dict[uuid.UUID, Customer]:
+    """The customers behind an event's replies and passes, in one query."""
+    if not ids:
+        return {}
+    q = select(Customer).where(Customer.merchant_id == ctx.merchant_id, Customer.id.in_(ids))
+    return {c.id: c for c in session.scalars(q)}
+
+
 def passes_of(session: Session, ctx: Ctx, event_id: uuid.UUID) -> Sequence[GuestPass]:
     q = select(GuestPass).where(
         GuestPass.merchant_id == ctx.merchant_id, GuestPass.event_id == event_id

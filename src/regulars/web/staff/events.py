@@ -172,15 +172,8 @@ def _event_page(
         event = events.get_event(s, staff.ctx, event_id)
         rsvps = list(events.list_rsvps(s, staff.ctx, event_id))
         passes = list(events.passes_of(s, staff.ctx, event_id))
-        people = {r.customer_id for r in rsvps} | {p.customer_id for p in passes}
-        names = (
-            {
-                c.id: c
-                for c in (customers.get_customer(s, staff.ctx, i, details=False) for i in people)
-            }
-            if people
-            else {}
-        )
+        ids = {r.customer_id for r in rsvps} | {p.customer_id for p in passes}
+        names = events.people(s, staff.ctx, ids)
         return {
             "event": event,
             "rsvps": rsvps,
