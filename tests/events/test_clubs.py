@@ -49,6 +49,8 @@ def test_a_club_members_sale_earns_the_clubs_multiplier(client: TestClient, db: 
         f"{API}/clubs/{club_id}/members", json={"customer_id": str(member.id)}, headers=shop.headers
     )
     assert (again.status_code, again.json()["type"]) == (409, "/problems/already-member")
+    members = client.get(f"{API}/clubs/{club_id}/members", headers=shop.headers).json()
+    assert [m["customer_id"] for m in members] == [str(member.id)]
     listed = client.get(f"{API}/clubs", headers=shop.headers).json()
     assert [(c["name"], c["multiplier"], c["members"]) for c in listed] == [("Coffee Club", 200, 1)]
 

@@ -87,6 +87,12 @@ def add_member(club_id: uuid.UUID, body: ClubMemberCreate, t: Tx = Depends(tx)) 
     return t(clubs.add_member, club_id, body.customer_id)
 
 
+@router.get("/clubs/{club_id}/members", response_model=list[ClubMemberOut])
+def list_members(club_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
+    found = t(clubs.members, club_id)
+    return [{"club_id": club_id, "customer_id": c.id, "joined_at": at} for c, at in found]
+
+
 @router.delete("/clubs/{club_id}/members/{customer_id}", status_code=204)
 def remove_member(club_id: uuid.UUID, customer_id: uuid.UUID, t: Tx = Depends(tx)) -> Response:
     t(clubs.remove_member, club_id, customer_id)
