@@ -85,3 +85,24 @@ def test_a_club_name_is_unique_and_the_multiplier_is_bounded(
     high = client.post(f"{API}/clubs", json={"name": "X", "multiplier": 1001}, headers=shop.headers)
     assert high.status_code == 422
     assert [c["name"] for c in client.get(f"{API}/clubs", headers=shop.headers).json()] == ["Tea"]
+
+
+def test_a_merged_customers_clubs_go_to_the_survivor(client: TestClient, db: Database) -> None:
+    shop = make_merchant(db)
+    survivor = make_customer(db, shop, name="Ko Latte", phone="09 7812 34567")
+    other = make_customer(db, shop, name="Ko Latte (old card)")
+    club_id = client.post(
+        f"{API}/clubs", json={"name": "Coffee Club", "multiplier": 200}, headers=shop.headers
+    ).json()["id"]
+    client.post(
+        f"{API}/clubs/{club_id}/members", json={"customer_id": str(other.id)}, headers=shop.headers
+    )
+    r = client.post(
+        f"{API}/customers/{survivor.id}/merge",
+        json={"other_id": str(other.id)},
+        headers=shop.headers,
+    )
+    assert r.status_code == 200, r.text
+    members = client.get(f"{API}/clubs/{club_id}/members", headers=shop.headers).json()
+    assert [m["customer_id"] for m in members] == [str(survivor.id)]
+    assert buy(db, shop, survivor.id, 37_800, "R-MERGED")["points_earned"] == 74

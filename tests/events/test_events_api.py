@@ -245,3 +245,15 @@ def test_a_cashier_cannot_create_an_event(client: TestClient, db: Database) -> N
     )
     assert r.status_code == 403
     assert _count(db, Event) == 0
+
+
+def test_an_erased_members_pass_still_checks_in_without_a_name(
+    client: TestClient, db: Database
+) -> None:
+    shop, member, event, rsvp = _member_with_rsvp(client, db)
+    assert client.delete(f"{API}/customers/{member.id}", headers=shop.headers).status_code == 204
+    r = client.post(
+        f"{API}/events/{event['id']}/check-ins", json={"code": rsvp["code"]}, headers=shop.headers
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["name"], r.json()["admits"]) == ("checked_in", None, 2)

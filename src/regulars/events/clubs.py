@@ -109,6 +109,29 @@ def remove_member(session: Session, ctx: Ctx, club_id: uuid.UUID, customer_id: u
     merchants.record_audit(session, ctx, "club.member_removed", "club", club.id)
 
 
+def move_members(session: Session, ctx: Ctx, from_id: uuid.UUID, to_id: uuid.UUID) -> int:
+    """A merged customer's clubs become the survivor's (customers/merge.py); a club both were in
+    keeps the survivor's own joining date. How many memberships moved."""
+    q = select(ClubMember).where(
+        ClubMember.merchant_id == ctx.merchant_id, ClubMember.customer_id == from_id
+    )
+    moved = 0
+    for old in session.scalars(q).all():
+        if session.get(ClubMember, (ctx.merchant_id, old.club_id, to_id)) is None:
+            session.add(
+                ClubMember(
+                    merchant_id=ctx.merchant_id,
+                    club_id=old.club_id,
+                    customer_id=to_id,
+                    joined_at=old.joined_at,
+                )
+            )
+            moved += 1
+        session.delete(old)
+    session.flush()
+    return moved
+
+
 def members(session: Session, ctx: Ctx, club_id: uuid.UUID) -> list[tuple[Customer, datetime]]:
     club = _club(session, ctx, club_id)
     rows = session.execute(
