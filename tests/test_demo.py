@@ -33,6 +33,8 @@ from regulars.demo.loyalty import (
     cafe_program,
 )
 from regulars.demo.names import BAKERY_FAVOURITES, CAFE_USUALS, ZAWGYI_TYPED
+from regulars.events import clubs
+from regulars.events import service as events
 from regulars.kit import clock
 from regulars.kit.context import SYSTEM, Ctx
 from regulars.kit.errors import Unauthorized
@@ -431,6 +433,20 @@ def _check_sales(s: Session, merchant: Merchant, started: datetime) -> int:
     return sum(p.refunded_total > 0 for p in sales)
 
 
+def _check_perks(s: Session, merchant: Merchant, started: datetime) -> None:
+    """One upcoming event with replies from invited members, seats that add up; one club."""
+    ctx = _ctx(merchant)
+    [event] = events.list_events(s, ctx)
+    assert event.starts_at > started
+    rsvps = events.list_rsvps(s, ctx, event.id)
+    assert 0 < len(rsvps) <= event.capacity // 3
+    assert event.taken == sum(1 + r.guests for r in rsvps) <= event.capacity
+    [club] = clubs.list_clubs(s, ctx)
+    assert club.members > 0
+    expected = {"yangon-bakery": ("Birthday Cake Club", 100), "kl-cafe": ("Coffee Club", 150)}
+    assert (club.name, club.multiplier) == expected[merchant.slug]
+
+
 def _check_trade(db: Database, started: datetime) -> None:
     shops = _shops(db)
     (bakery, bakery_rows), (cafe, cafe_rows) = shops["yangon-bakery"], shops["kl-cafe"]
@@ -443,6 +459,7 @@ def _check_trade(db: Database, started: datetime) -> None:
             _check_stamps(s, merchant)
             _check_vouchers(s, merchant)
             refunded += _check_sales(s, merchant, started)
+            _check_perks(s, merchant, started)
         reasons = set(s.scalars(select(PointsEntry.reason).distinct()))
     assert {"base", "first_purchase", "birthday_month", "tier:silver", "tier:gold"} <= reasons
     assert refunded > 0

@@ -175,6 +175,16 @@ def victim_data(db: Database, client: TestClient) -> Victim:
     code_job = _through_api(
         client, shop, f"/api/v1/coupon-campaigns/{campaign['id']}/codes", {"count": 1}
     )
+    event = _through_api(
+        client,
+        shop,
+        "/api/v1/events",
+        {"name": "B VIP night", "starts_at": "2099-01-01T18:00:00Z", "capacity": 10},
+    )
+    rsvp = _through_api(
+        client, shop, f"/api/v1/events/{event['id']}/rsvps", {"customer_id": str(customer.id)}
+    )
+    club = _through_api(client, shop, "/api/v1/clubs", {"name": "B Coffee Club"})
     audit_id = db.run(lambda s: merchants.list_audit(s, shop.ctx, PageRequest(limit=1)).data[0].id)
     ids = {
         "customer_id": customer.id,
@@ -189,7 +199,9 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "staff_id": shop.ctx.actor.id,
         "campaign_id": uuid.UUID(campaign["id"]),
         "code_job_id": uuid.UUID(code_job["id"]),
-        "event_id": audit_id,
+        "event_id": uuid.UUID(event["id"]),
+        "rsvp_id": uuid.UUID(rsvp["id"]),
+        "club_id": uuid.UUID(club["id"]),
         "audit_event_id": audit_id,
     }
     secrets = [str(v) for v in ids.values()] + [
@@ -209,6 +221,9 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "B Branch",
         "B coupon",
         "BSECRET",
+        "B VIP night",
+        "B Coffee Club",
+        rsvp["code"],
         key.prefix,
         shop.api_key,
         shop.owner_email,

@@ -22,6 +22,7 @@ from regulars.customers.api import router as customers_router
 from regulars.customers.imports.api import router as customer_imports_router
 from regulars.daily import DailyJobs
 from regulars.db import Database
+from regulars.events.api import router as events_router
 from regulars.kit import problems
 from regulars.kit.accesslog import AccessLog
 from regulars.kit.idempotency import IdempotencyMiddleware
@@ -92,6 +93,7 @@ def create_app(
         customer_imports_router,
         referrals_router,
         offers_router,
+        events_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

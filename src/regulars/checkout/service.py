@@ -5,8 +5,9 @@ A sale is a short list of named steps over one `Sale` draft, each owned by one d
     STEPS (quote and commit)    price      the basket's lines (checkout)
                                 discounts  the member's vouchers: per-line discounts
                                 coupons    coupon codes: per-line discounts (offers)
-                                points     points as payment, points earned, tier, stamps
-                                           (loyalty, through loyalty/sale.py)
+                                points     points as payment, points earned (with the
+                                           customer's club multipliers, events/clubs.py), tier,
+                                           stamps (loyalty, through loyalty/sale.py)
     the sale's rows             the purchase, its lines and loyalty's settlement (sale_rows.py;
                                 one statement on PostgreSQL)
     RECORD (commit only)        vouchers   each voucher consumed exactly once
@@ -46,6 +47,7 @@ from regulars.checkout.reads import Read, qualifying_spend, read, store
 from regulars.checkout.receipt import receipt_lines
 from regulars.checkout.sale_rows import Figures
 from regulars.checkout.schemas import CheckoutIn
+from regulars.events import clubs
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
@@ -167,9 +169,10 @@ def points(session: Session, ctx: Ctx, sale: Sale) -> None:
         raise ledger.InsufficientPoints(f"the balance does not cover {redeem}")
     cid = member.customer_id
     have = loyalty_sale.stamps_held(session, ctx, cid, sale.lock) if program.stamp_cards else {}
+    extra = clubs.earn_multipliers(session, ctx, cid)  # one indexed read: the customer's clubs
     sale.loyalty = loyalty_sale.work_out(
         program, member, sale.facts, sale.earn_lines, sale.total, redeem, have, clock.now(),
-        ctx.merchant.timezone,
+        ctx.merchant.timezone, extra,
     )  # fmt: skip
 
 

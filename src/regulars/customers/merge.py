@@ -17,6 +17,7 @@ from regulars.checkout.reads import qualifying_spend
 from regulars.customers import service as customers
 from regulars.customers.models import Consent, Customer, Note
 from regulars.customers.schemas import CustomerMerge
+from regulars.events import clubs
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import InvalidField
@@ -39,6 +40,7 @@ def merge_customers(
     moved = loyalty_merge.merge_into(session, ctx, survivor.id, other.id, spend=qualifying_spend)
     notes = _move_notes(session, ctx, other.id, survivor.id)
     referred = referrals.merge_into(session, ctx, survivor.id, other.id)
+    clubs.move_members(session, ctx, other.id, survivor.id)
     _take_consent(session, ctx, survivor, other)
     profile = _profile_gaps(survivor, other)
     customers.blank(session, ctx, other)  # frees its phone and email for the survivor

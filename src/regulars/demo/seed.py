@@ -31,7 +31,7 @@ from regulars.customers import service as customers
 from regulars.customers.models import Customer
 from regulars.customers.schemas import NoteCreate
 from regulars.db import Database
-from regulars.demo import names, sales
+from regulars.demo import names, perks, sales
 from regulars.demo import shops as demo_shops
 from regulars.demo.loyalty import FAVOURITES
 from regulars.demo.shops import (
@@ -234,7 +234,9 @@ def _seed_shop(
     )
     # Its own stream, so the customers stay the same whatever the year of trade draws.
     trade_rng = random.Random(f"{SEED}:{shop.slug}:trade")
-    return sales.trade(session, trade_rng, till, members, first_day, now, share)
+    traded = sales.trade(session, trade_rng, till, members, first_day, now, share)
+    perks_rng = random.Random(f"{SEED}:{shop.slug}:perks")
+    return traded | perks.add(session, perks_rng, shop, opened.desk["manager"], members, now)
 
 
 # --- entry point -----------------------------------------------------------------------------

@@ -160,6 +160,10 @@ class Reward(TenantMixin, Base):
     stock: Mapped[int | None]
     valid_days: Mapped[int] = mapped_column(default=30)
     active: Mapped[bool] = mapped_column(default=True)
+    # Early access: until `early_access_until`, only members of this tier (or a higher one) see
+    # and redeem the reward; afterwards everyone does.
+    early_access_tier: Mapped[str | None] = mapped_column(String(32))
+    early_access_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 

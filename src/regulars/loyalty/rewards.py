@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,6 +18,7 @@ from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.loyalty import ledger
 from regulars.loyalty.models import Reward, Voucher
+from regulars.loyalty.program import Program
 from regulars.loyalty.schemas import RewardCreate, RewardUpdate
 from regulars.merchants import service as merchants
 
@@ -28,8 +29,53 @@ class OutOfStock(Conflict):
     slug, title = "out-of-stock", "Reward out of stock"
 
 
+class EarlyAccessOnly(Conflict):
+    slug, title = "early-access", "This reward is for another tier until its early access ends"
+
+
+def early_access_refusal(
+    reward: Reward, program: Program, tier_code: str | None, now: datetime
+) -> str | None:
+    """Why this customer may not have the reward yet (None: they may). Until
+    `early_access_until` only members of `early_access_tier` or a higher tier (the program's
+    order) have it; a tier no longer in the program lets nobody in early. A customer who never
+    bought (`tier_code` None) is in the entry tier, as the card shows them."""
+    if reward.early_access_tier is None or reward.early_access_until is None:
+        return None
+    if now >= reward.early_access_until:
+        return None
+    order = [t.code for t in program.tiers.levels]
+    if tier_code is None and order:
+        tier_code = order[0]  # the entry tier starts at a spend of 0
+    wanted = reward.early_access_tier
+    if wanted in order and tier_code in order and order.index(tier_code) >= order.index(wanted):
+        return None
+    until = reward.early_access_until.isoformat().replace("+00:00", "Z")
+    return f"until {until} this reward is for {wanted} members and above"
+
+
+def _current_program(session: Session, ctx: Ctx) -> Program:
+    from regulars.loyalty import service  # service imports this module
+
+    return service.current_program(session, ctx)[1]
+
+
+def offered_rewards(session: Session, ctx: Ctx, tier_code: str | None) -> list[Reward]:
+    """The active rewards this customer may see and redeem now (early access applied)."""
+    found = list_rewards(session, ctx, active_only=True)
+    if not any(r.early_access_tier for r in found):
+        return list(found)
+    program, now = _current_program(session, ctx), clock.now()
+    return [r for r in found if early_access_refusal(r, program, tier_code, now) is None]
+
+
 def create_reward(session: Session, ctx: Ctx, data: RewardCreate) -> Reward:
     merchants.require_role(ctx, "manager")
+    tier = data.early_access_tier
+    if tier is not None and tier not in {
+        t.code for t in _current_program(session, ctx).tiers.levels
+    }:
+        raise InvalidField("early_access_tier", "no such tier in the program")
     reward = Reward(merchant_id=ctx.merchant_id, **data.model_dump())
     session.add(reward)
     session.flush()
@@ -108,6 +154,11 @@ def redeem(
     reward = get_reward(session, ctx, reward_id)
     if not reward.active:
         raise Conflict("this reward is not offered now")
+    if reward.early_access_tier is not None:
+        program = _current_program(session, ctx)
+        refused = early_access_refusal(reward, program, account.tier_code, clock.now())
+        if refused is not None:
+            raise EarlyAccessOnly(refused)
     if reward.stock is not None:  # unlimited rewards take no lock on the reward row
         took = session.execute(
             update(Reward)

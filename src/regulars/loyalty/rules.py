@@ -4,7 +4,8 @@ Rounding, in one place: points = floor(sum(line_net x multiplier%) x paid_share 
 (per_amount x 100)), computed exactly in integers and floored once per sale. Bonus multipliers
 (tier, birthday month, double-points days) each add floor(base x (percent - 100) / 100): they add
 up rather than compound, so a VIP birthday on a double-points day is base x (1 + 0.5 + 1 + 1),
-not base x 1.5 x 2 x 2. The first-purchase bonus is a flat number of points.
+not base x 1.5 x 2 x 2. A club's multiplier (handed in by the sale as `extra`, e.g.
+("club:Coffee Club", 150)) adds the same way. The first-purchase bonus is a flat number of points.
 """
 
 from __future__ import annotations
@@ -52,10 +53,15 @@ def line_multiplier(program: Program, line: Line) -> int:
 
 
 def earn_points(
-    program: Program, lines: Sequence[Line], facts: Facts, paid: int | None = None
+    program: Program,
+    lines: Sequence[Line],
+    facts: Facts,
+    paid: int | None = None,
+    extra: Sequence[tuple[str, int]] = (),
 ) -> Earned:
     """Points for a sale. `paid` is what the customer paid in money (points used as payment earn
-    nothing); by default the whole net total."""
+    nothing); by default the whole net total. `extra`: more (rule, percent) multipliers, such as
+    the customer's clubs; each above 100 adds to the base like a tier's."""
     goods = sum(line.net for line in lines)
     paid = goods if paid is None else paid
     result = Earned()
@@ -69,10 +75,11 @@ def earn_points(
     result.base = base
     if base:
         result.breakdown.append(("base", base))
-    for rule, percent in _multipliers(program, facts):
-        extra = base * (percent - 100) // 100
-        if extra:
-            result.breakdown.append((rule, extra))
+    multipliers = _multipliers(program, facts) + [(r, p) for r, p in extra if p > 100]
+    for rule, percent in multipliers:
+        added = base * (percent - 100) // 100
+        if added:
+            result.breakdown.append((rule, added))
     if facts.first_purchase and program.bonuses.first_purchase_points:
         result.breakdown.append(("first_purchase", program.bonuses.first_purchase_points))
     return result

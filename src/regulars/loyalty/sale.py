@@ -274,8 +274,10 @@ def work_out(
     stamps_have: dict[str, int],
     now: datetime,
     timezone: str,
+    multipliers: Sequence[tuple[str, int]] = (),
 ) -> Outcome:
-    """Points earned and paid, the new tier and the stamps of a sale, in memory (pure rules)."""
+    """Points earned and paid, the new tier and the stamps of a sale, in memory (pure rules).
+    `multipliers`: (rule, percent) the sale adds to the program's own (the customer's clubs)."""
     earned = rules.earn_points(
         program,
         lines,
@@ -286,6 +288,7 @@ def work_out(
             tier=tiers.by_code(program, member.tier.code),
         ),
         paid=paid,
+        extra=multipliers,
     )
     entries = []
     if redeem_points:

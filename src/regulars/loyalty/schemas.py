@@ -66,6 +66,22 @@ class RewardCreate(Schema):
     sku: str | None = Field(default=None, max_length=64, description="The free item's SKU")
     stock: int | None = Field(default=None, ge=0, le=1_000_000_000)
     valid_days: int = Field(default=30, ge=1, le=3650)
+    early_access_tier: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[a-z0-9_-]+$",
+        description="Until `early_access_until`, only this tier (or a higher one) has it",
+    )
+    early_access_until: datetime | None = Field(default=None, description="RFC 3339")
+
+    @model_validator(mode="after")
+    def _early_access(self) -> Self:
+        if (self.early_access_tier is None) != (self.early_access_until is None):
+            raise ValueError("early_access_until: give both early_access_tier and this, or none")
+        if self.early_access_until is not None and self.early_access_until.tzinfo is None:
+            raise ValueError("early_access_until: give a time zone offset")
+        return self
 
     @model_validator(mode="after")
     def _value(self) -> Self:
@@ -96,6 +112,8 @@ class RewardOut(Schema):
     stock: int | None
     valid_days: int
     active: bool
+    early_access_tier: str | None
+    early_access_until: datetime | None
     created_at: datetime
 
 

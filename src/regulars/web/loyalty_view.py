@@ -70,6 +70,8 @@ def reason_text(
         tier = next((t for t in program.tiers.levels if t.code == rest), None) if program else None
         name = in_language(tier.name, tier.names, lang) if tier else rest
         return _("%(tier)s tier bonus") % {"tier": name}
+    if head == "club" and rest:
+        return _("%(club)s bonus") % {"club": rest}
     if head == "double_points" and rest:
         return _("Double points: %(name)s") % {"name": rest}
     if head == "reward" and rest:
@@ -182,8 +184,12 @@ def card(session: Session, ctx: Ctx, customer_id: uuid.UUID, lang: str) -> dict[
             "cost": r.cost_points,
             "affordable": r.cost_points <= found["balance"] and r.stock != 0,
             "stock": r.stock,
+            # Still in its early access: shown with the day it opens to everyone.
+            "early_until": r.early_access_until
+            if r.early_access_until and r.early_access_until > clock.now()
+            else None,
         }
-        for r in loyalty_rewards.list_rewards(session, ctx, active_only=True)
+        for r in loyalty_rewards.offered_rewards(session, ctx, tier.get("code"))
     ]
     return {
         "customer": customer,

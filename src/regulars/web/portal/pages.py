@@ -20,6 +20,7 @@ from regulars.customers import portal
 from regulars.customers import service as customers
 from regulars.customers.schemas import CustomerUpdate
 from regulars.db import Database
+from regulars.events import clubs
 from regulars.kit.context import Actor, Ctx, MerchantInfo
 from regulars.kit.errors import Conflict, InvalidField, NotFound, TooManyRequests
 from regulars.kit.pagination import PageRequest, decode_cursor
@@ -39,6 +40,7 @@ HISTORY_PAGE = 20
 REDEEM_ERRORS = {
     "insufficient-points": N_("You do not have enough points for this reward yet."),
     "out-of-stock": N_("This reward is out of stock."),
+    "early-access": N_("This reward is only for members of a higher tier for now."),
 }
 TOO_MANY = N_("Too many attempts. Wait a few minutes and try again.")
 SMS = N_("%(shop)s: your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
@@ -110,7 +112,8 @@ def _card_page(
     def load(s: Session) -> dict[str, Any]:
         customer = customers.get_customer(s, ctx, customer_id)
         lang = i18n.choose(customer.locale, lang_hint, merchant.locale)
-        return loyalty_view.card(s, ctx, customer_id, lang) | {"lang": lang}
+        view = loyalty_view.card(s, ctx, customer_id, lang)
+        return view | {"lang": lang, "clubs": list(clubs.clubs_of(s, ctx, customer_id))}
 
     try:
         view = db.run(load, write=False)
@@ -161,7 +164,7 @@ def redeem(
     ctx = _customer_ctx(merchant, customer_id)
     try:
         db.run(lambda s: rewards.redeem(s, ctx, customer_id, reward_id, request_key or None))
-    except (ledger.InsufficientPoints, rewards.OutOfStock) as exc:
+    except (ledger.InsufficientPoints, rewards.OutOfStock, rewards.EarlyAccessOnly) as exc:
         return _card_page(request, merchant, db, customer_id, 409, REDEEM_ERRORS[exc.slug])
     except (Conflict, NotFound):
         error = N_("This reward is not offered now.")

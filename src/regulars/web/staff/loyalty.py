@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -36,6 +38,8 @@ REWARD_ERRORS = {
     "stock": N_("Leave empty for unlimited, or a whole number."),
     "valid_days": N_("From 1 to 3650 days."),
     "kind": program_form.GENERIC,
+    "early_access_tier": N_("Pick a tier and the day everyone can have it, or neither."),
+    "early_access_until": N_("Pick a tier and the day everyone can have it, or neither."),
 }
 ADJUST_ERRORS = {
     "points": N_("A whole number of points, not 0 (minus takes points away)."),
@@ -120,7 +124,12 @@ def _rewards_page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    rewards = db.run(lambda s: list(loyalty_rewards.list_rewards(s, staff.ctx)), write=False)
+    def load(s: Any) -> tuple[list[Any], dict[str, str]]:
+        program = loyalty.current_program(s, staff.ctx)[1]
+        tiers = {t.code: t.name for t in program.tiers.levels}
+        return list(loyalty_rewards.list_rewards(s, staff.ctx)), tiers
+
+    rewards, tiers = db.run(load, write=False)
     return page(
         request,
         "staff/rewards.html",
@@ -129,6 +138,8 @@ def _rewards_page(
         staff=staff,
         section="rewards",
         rewards=rewards,
+        tiers=tiers,
+        tz=staff.ctx.merchant.timezone,
         form=form or {"kind": "amount_off", "valid_days": "30"},
         form_names={k[5:]: v for k, v in (form or {}).items() if k.startswith("name_")},
         errors=errors or {},
@@ -156,12 +167,16 @@ def create_reward(
     stock: str = Form("", max_length=20),
     valid_days: str = Form("30", max_length=8),
     names: dict[str, str] = Depends(names_form),
+    early_access_tier: str = Form("", max_length=32),
+    early_access_until: str = Form("", max_length=10),
     staff: Staff = Depends(current_staff),
     db: Database = Depends(database),
 ) -> Response:
     merchants.require_role(staff.ctx, "manager")
     form = {"name": name, "kind": kind, "cost_points": cost_points, "amount": amount,
-            "percent": percent, "sku": sku, "stock": stock, "valid_days": valid_days}  # fmt: skip
+            "percent": percent, "sku": sku, "stock": stock, "valid_days": valid_days,
+            "early_access_tier": early_access_tier,
+            "early_access_until": early_access_until}  # fmt: skip
     form = {k: v.strip() for k, v in form.items()}
     form |= {f"name_{lang}": text for lang, text in names.items()}
     errors: dict[str, str] = {}
@@ -173,6 +188,14 @@ def create_reward(
                 fields[key] = int(form[key])
             except ValueError:
                 errors[key] = REWARD_ERRORS[key]
+    if form["early_access_tier"] or form["early_access_until"]:
+        fields["early_access_tier"] = form["early_access_tier"] or None
+        try:  # the day it opens to everyone, from midnight in the shop's time zone
+            day = date.fromisoformat(form["early_access_until"])
+            zone = ZoneInfo(staff.ctx.merchant.timezone)
+            fields["early_access_until"] = datetime.combine(day, time(), tzinfo=zone)
+        except ValueError:
+            errors["early_access_until"] = REWARD_ERRORS["early_access_until"]
     if form["amount"]:
         try:
             fields["amount"] = to_minor(form["amount"], staff.ctx.merchant.currency)
@@ -186,7 +209,11 @@ def create_reward(
             errors.setdefault(key if key in REWARD_ERRORS else "name", REWARD_ERRORS.get(key, ""))
     if errors:
         return _rewards_page(request, staff, db, 422, form, errors)
-    db.run(lambda s: loyalty_rewards.create_reward(s, staff.ctx, data))
+    try:
+        db.run(lambda s: loyalty_rewards.create_reward(s, staff.ctx, data))
+    except InvalidField as exc:  # a tier the program does not have
+        errors[exc.field] = REWARD_ERRORS.get(exc.field, REWARD_ERRORS["name"])
+        return _rewards_page(request, staff, db, 422, form, errors)
     return _redirect("/rewards")
 
 

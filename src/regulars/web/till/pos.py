@@ -65,6 +65,7 @@ TOO_MANY_POINTS = N_("That is more points than this sale can take.")
 NOT_ENOUGH = N_("The customer does not have enough points.")
 OUT_OF_STOCK = N_("This reward is out of stock.")
 ITEMS_FIRST = N_("Add the items first, then the coupon.")
+EARLY_ACCESS = N_("This reward is only for members of a higher tier for now.")
 RECEIPT_TAKEN = N_("This receipt number was already used for another basket. Start a new sale.")
 # Texts the page's script puts together with numbers; %(name)s placeholders as in gettext.
 SCRIPT_TEXTS = {
@@ -167,6 +168,8 @@ def _problem_text(exc: ProblemError) -> str:
         return NOT_ENOUGH
     if isinstance(exc, rewards.OutOfStock):
         return OUT_OF_STOCK
+    if isinstance(exc, rewards.EarlyAccessOnly):
+        return EARLY_ACCESS
     if isinstance(exc, checkout.ReceiptConflict):
         return RECEIPT_TAKEN
     if field.startswith("vouchers."):
@@ -293,7 +296,8 @@ def card_json(c: dict[str, Any], staff: Staff) -> dict[str, Any]:
             }
             for v in c["vouchers"]
         ],
-        "rewards": c["rewards"],
+        # Early access is already applied to the list (loyalty_view.card); the till needs no date.
+        "rewards": [{k: v for k, v in r.items() if k != "early_until"} for r in c["rewards"]],
         "birthday_month": c["birthday_month"],
     }
 
