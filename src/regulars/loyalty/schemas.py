@@ -132,6 +132,8 @@ class TierOut(Schema):
     qualifying_spend: int = 0
     next_code: str | None = None
     next_name: str | None = None
+    next_multiplier: int | None = None
+    next_perks: str = ""
     spend_to_next: int | None = None
 
 

@@ -105,6 +105,8 @@ class TierOut(TypedDict):
     qualifying_spend: int
     next_code: str | None
     next_name: str | None
+    next_multiplier: int | None
+    next_perks: str
     spend_to_next: int | None
 
 
@@ -122,6 +124,8 @@ def tier_out(program: Program, spend: int, code: str | None) -> TierOut:
         "qualifying_spend": spend,
         "next_code": upcoming.code if upcoming else None,
         "next_name": upcoming.name if upcoming else None,
+        "next_multiplier": upcoming.multiplier if upcoming else None,
+        "next_perks": upcoming.perks if upcoming else "",
         "spend_to_next": max(0, upcoming.min_spend - spend) if upcoming else None,
     }
 
