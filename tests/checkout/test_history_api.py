@@ -34,7 +34,8 @@ def _three_visits(client: TestClient, db: Database) -> tuple[Shop, str, list[dic
     other = str(make_customer(db, shop, name="Ko Zaw", phone="09 4200 00001").id)
     me = {"id": mya}
     sales = [
-        _sell(client, shop, DAY1, sale("R-1", me, ("CAKE", "cakes", 2, 5000), ("TEA", "drinks", 1, 1500))),
+        _sell(client, shop, DAY1,
+              sale("R-1", me, ("CAKE", "cakes", 2, 5000), ("TEA", "drinks", 1, 1500))),
         _sell(client, shop, datetime(2026, 3, 5, 10, tzinfo=UTC),
               sale("R-2", me, ("CAKE", "cakes", 1, 5000), ("BUN", "breads", 3, 800))),
         _sell(client, shop, datetime(2026, 3, 11, 10, tzinfo=UTC),
