@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
 
 from regulars.customers import service as customers
@@ -102,6 +103,26 @@ def tier_progress(tier: dict[str, Any]) -> int:
     return 100 if target <= 0 else min(100, spend * 100 // target)
 
 
+def times_text(percent: int | None, lang: str) -> str | None:
+    """A tier's points multiplier in the reader's number format (150 -> "1.5", Lao "1,5"); None
+    for 1x, which adds nothing worth saying."""
+    if not percent or percent == 100:
+        return None
+    return str(format_decimal(Decimal(percent) / 100, locale=lang))
+
+
+def tier_view(tier: dict[str, Any], currency: str, lang: str) -> dict[str, Any]:
+    """`loyalty.service.tier_out` with what the pages add: progress, money and multipliers as
+    text. What the next tier adds is its multiplier, its perks and the spend still needed."""
+    out = dict(tier)
+    out["progress"] = tier_progress(out)
+    if out.get("spend_to_next"):
+        out["to_next_text"] = i18n.money(out["spend_to_next"], currency, lang)
+    out["multiplier_text"] = times_text(out.get("multiplier"), lang)
+    out["next_multiplier_text"] = times_text(out.get("next_multiplier"), lang)
+    return out
+
+
 def birthday_this_month(birthday: date | None, timezone: str) -> bool:
     return birthday is not None and birthday.month == clock.today(timezone).month
 
@@ -111,10 +132,7 @@ def card(session: Session, ctx: Ctx, customer_id: uuid.UUID, lang: str) -> dict[
     customer = customers.get_customer(session, ctx, customer_id)
     found = loyalty.summary(session, ctx, customer.id)
     currency = ctx.merchant.currency
-    tier = dict(found["tier"])
-    tier["progress"] = tier_progress(tier)
-    if tier.get("spend_to_next"):
-        tier["to_next_text"] = i18n.money(tier["spend_to_next"], currency, lang)
+    tier = tier_view(found["tier"], currency, lang)
     rewards = [
         {
             "id": str(r.id),
