@@ -15,13 +15,15 @@ from regulars.checkout import service as checkout
 from regulars.checkout.schemas import CheckoutIn, RefundIn
 from regulars.db import Database
 from regulars.kit import clock
+from regulars.loyalty import rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Tier
+from regulars.loyalty.schemas import RewardCreate
 from regulars.messaging.channels import MemoryChannel
 from tests.factories import Shop, make_customer, make_merchant
-from tests.web.conftest import sign_in
+from tests.web.conftest import csrf_of, sign_in
 from tests.web.test_loyalty_pages import _portal_sign_in
-from tests.web.test_pos_pages import cashier
+from tests.web.test_pos_pages import cashier, give_points
 
 BUN = ("BUN", "Bun", "breads")
 TEA = ("TEA", "Milk tea", "drinks")
@@ -185,3 +187,34 @@ def test_till_card_carries_the_usual_basket_and_tier_perks(
     newcomer = make_customer(db, shop, name="Ko Zaw", phone="+959420000001")
     fresh = client.get(f"/pos/customers/{newcomer.id}", headers=headers).json()
     assert fresh["usual"] == []
+
+
+def test_portal_purchases_and_redeem_question_in_every_language(
+    client: TestClient, db: Database, channel: MemoryChannel
+) -> None:
+    shop = make_merchant(db)
+    tiers(db, shop)
+    mya = regular(db, shop, locale="en")
+    give_points(db, shop, mya, 31)
+    cake = db.run(
+        lambda s: rewards.create_reward(
+            s,
+            shop.ctx,
+            RewardCreate(name="Free cake", kind="free_item", cost_points=40, sku="CAKE"),
+        )
+    )
+    base = _portal_sign_in(client, shop, channel, "09 7812 34567", "+959781234567")
+    headings = {
+        "en": ("Your purchases", "Points left after"),
+        "my": ("သင်၏ ဝယ်ယူမှုများ", "ပြီးနောက် ကျန်မည့်အမှတ်"),
+        "ur": ("آپ کی خریداریاں", "بعد میں باقی پوائنٹس"),
+        "lo": ("ການຊື້ຂອງທ່ານ", "ຄະແນນທີ່ເຫຼືອຫຼັງແລກ"),
+        "ms": ("Pembelian anda", "Baki mata selepas itu"),
+    }
+    for lang, (purchases, after) in headings.items():
+        client.post(base + "lang", data={"lang": lang, "csrf": csrf_of(client, base)})
+        page = client.get(base + "purchases").text
+        assert f'<html lang="{lang}"' in page and f"<h1>{purchases}</h1>" in page
+        question = client.get(base + f"rewards/{cake.id}").text
+        assert f'<html lang="{lang}"' in question and after in question
+        assert re.search(r'id="after">10<', question)
