@@ -160,8 +160,7 @@
     if (!state.customer || frozen()) return;
     (state.customer.usual || []).forEach(function (u) {
       addLine({ sku: u.sku, name: u.name, category: u.category, quantity: u.quantity, price: u.price });
-    });
-    $("sku").focus();
+    });  // like a quick pick, it leaves the focus where it is: no phone keyboard pops up
   }
 
   function stampItem(s) {
