@@ -31,6 +31,7 @@ from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
 from regulars.settings import Settings
 from regulars.web import pages
+from regulars.web.routing import error_page
 
 API = "/api/v1"
 # FastAPI's own OpenTelemetry bridge (in newer releases) asks the tracer, meter and logger
@@ -77,7 +78,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
-    problems.install(app)
+    problems.install(app, page_error=error_page)
 
     # Each domain's router straight on the app, the till's first: FastAPI matches routes in
     # order and again at every level of nesting, which cost the hot path ~0.5 ms a request.

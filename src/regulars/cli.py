@@ -135,6 +135,9 @@ def import_customers(
     merchant: str = typer.Option(..., help="Merchant slug"),
     merge: bool = typer.Option(False, help="Merge rows whose phone/email already exists"),
     report: Path = typer.Option(None, help="Where to write the row-by-row report CSV"),
+    signup_bonus: bool = typer.Option(
+        False, help="Give each new customer the program's sign-up points"
+    ),
 ) -> None:
     """Import customers; every row is imported, merged or rejected with its reason."""
     from regulars.customers.imports import importer
@@ -142,7 +145,9 @@ def import_customers(
     settings = _settings()
     db = _database(settings)
     ctx = _merchant_ctx(db, merchant)
-    summary = importer.import_file_cli(db, ctx, file, merge=merge, report_path=report)
+    summary = importer.import_file_cli(
+        db, ctx, file, merge=merge, report_path=report, signup_bonus=signup_bonus
+    )
     typer.echo(json.dumps(summary, ensure_ascii=False))
     if summary.get("status") == "failed":
         raise typer.Exit(1)

@@ -348,6 +348,8 @@ def test_stamp_card_gives_a_free_item_voucher_and_refund_takes_stamps_back(
             "required": 5,
             "reward_name": "Free coffee",
             "completed_now": 1,
+            "names": {},
+            "reward_names": {},
         }
     ]
     summary = client.get(f"{API}/customers/{cust.id}/loyalty", headers=shop.headers).json()

@@ -19,7 +19,7 @@ def test_loyalty_summary_names_the_perks_of_this_tier_and_the_next(
     program["tiers"]["levels"] = [
         {"code": "silver", "name": "Silver", "min_spend": 0, "perks": "Free water"},
         {"code": "gold", "name": "Gold", "min_spend": 100000, "multiplier": 150,
-         "perks": "Free delivery"},
+         "perks": "Free delivery", "names": {"ms": "Emas"}, "perks_i18n": {"ms": "Hantar percuma"}},
         {"code": "vip", "name": "VIP", "min_spend": 500000, "multiplier": 200},
     ]  # fmt: skip
     put_program(client, shop, program)
@@ -43,4 +43,8 @@ def test_loyalty_summary_names_the_perks_of_this_tier_and_the_next(
         "next_multiplier": 150,
         "next_perks": "Free delivery",
         "spend_to_next": 85000,
+        "names": {},
+        "perks_i18n": {},
+        "next_names": {"ms": "Emas"},
+        "next_perks_i18n": {"ms": "Hantar percuma"},
     }

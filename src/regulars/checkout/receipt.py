@@ -1,4 +1,5 @@
-"""Receipt lines in the customer's language (gettext catalogs, Babel number formats)."""
+"""Receipt lines in the customer's language (gettext catalogs, Babel number formats, and the
+shop's names of cards and tiers in that language where it gave them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from regulars.kit.money import format_money, format_number
+from regulars.loyalty.program import in_language
 from regulars.web.i18n import choose, translations
 
 
@@ -30,24 +32,26 @@ def receipt_lines(result: Mapping[str, Any], locale: str | None, shop_locale: st
         lines.append(_("Balance: %(points)s points") % {"points": n(result["balance"])})
     for stamp in result["stamps"]:
         if stamp["completed_now"]:
-            lines.append(_("Free item earned: %(name)s") % {"name": stamp["reward_name"]})
+            reward = in_language(stamp["reward_name"], stamp.get("reward_names"), lang)
+            lines.append(_("Free item earned: %(name)s") % {"name": reward})
         lines.append(
             _("%(card)s: %(stamps)s of %(required)s stamps")
             % {
-                "card": stamp["name"],
+                "card": in_language(stamp["name"], stamp.get("names"), lang),
                 "stamps": n(stamp["stamps"]),
                 "required": n(stamp["required"]),
             }
         )
     tier = result["tier"]
     if tier and tier["name"]:
-        lines.append(_("Tier: %(tier)s") % {"tier": tier["name"]})
+        name = in_language(tier["name"], tier.get("names"), lang)
+        lines.append(_("Tier: %(tier)s") % {"tier": name})
     if tier and tier["next_name"] and tier["spend_to_next"]:
         lines.append(
             _("Spend %(amount)s more to reach %(tier)s")
             % {
                 "amount": format_money(tier["spend_to_next"], currency, lang),
-                "tier": tier["next_name"],
+                "tier": in_language(tier["next_name"], tier.get("next_names"), lang),
             }
         )
     return lines

@@ -120,6 +120,7 @@ class ImportJob(TenantMixin, Base):
     filename: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     merge: Mapped[bool] = mapped_column(default=False)
+    signup_bonus: Mapped[bool] = mapped_column(default=False)  # new customers get sign-up points
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)
     imported: Mapped[int] = mapped_column(default=0)

@@ -20,6 +20,7 @@ from regulars.kit import clock, codes
 from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.kit.pagination import Page, PageRequest, paginate
+from regulars.loyalty import signup as loyalty_signup
 from regulars.merchants import service as merchants
 
 MEMBER_CODE_LENGTH = 8  # 40 bits; the unique index catches the rare clash and we draw again
@@ -58,10 +59,20 @@ def get_customer(
 def normalize_profile(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
     """Clean what was typed: E.164 phone, lower-case email, Unicode Burmese, folded name."""
     out = dict(values)
-    if out.get("phone") is not None:
-        out["phone"] = parse_phone(out["phone"], ctx.merchant.country)
-    if out.get("email") is not None:
-        out["email"] = parse_email(out["email"])
+    errors: list[dict[str, Any]] = []
+    for field in ("phone", "email"):
+        if out.get(field) is None:
+            continue
+        try:
+            out[field] = (
+                parse_phone(out[field], ctx.merchant.country)
+                if field == "phone"
+                else parse_email(out[field])
+            )
+        except InvalidField as exc:
+            errors.extend(exc.errors)  # both are named when both are wrong
+    if errors:
+        raise InvalidField.many(errors)
     if "name" in out:
         out["name"] = clean_name(out["name"]) if out["name"] else None
         out["name_search"] = fold(out["name"]) if out["name"] else ""
@@ -161,6 +172,8 @@ def create_customer(
     )
     if data.consent:
         _set_consent(session, ctx, customer, data.consent, data.consent_source)
+    if loyalty_signup.award_signup_bonus(session, ctx, customer.id):
+        session.refresh(customer, ["account"])  # the answer shows the bonus balance
     return customer
 
 

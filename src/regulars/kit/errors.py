@@ -49,3 +49,11 @@ class InvalidField(ProblemError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}", [{"field": field, "message": message}])
         self.field = field
+
+    @classmethod
+    def many(cls, errors: list[dict[str, Any]]) -> InvalidField:
+        """Several wrong fields in one answer, so a form can mark each of them."""
+        exc = cls(errors[0]["field"], errors[0]["message"])
+        exc.errors = list(errors)
+        exc.detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return exc

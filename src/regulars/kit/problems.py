@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -61,7 +62,19 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def install(app: FastAPI) -> None:
+# A page's answer to an HTTP error (status) for a browser, given by the web layer.
+PageError = Callable[[Request, int], Response]
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not `/api/...`, HTML accepted) gets an HTML error page;
+    API clients, curl and fetch get problem+json."""
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def install(app: FastAPI, page_error: PageError | None = None) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_req: Request, exc: ProblemError) -> JSONResponse:
         return for_error(exc)
@@ -84,7 +97,9 @@ def install(app: FastAPI) -> None:
         return _response(422, "invalid-field", "Invalid input", detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(req: Request, exc: StarletteHTTPException) -> Response:
+        if page_error is not None and exc.status_code in (404, 405) and _wants_page(req):
+            return page_error(req, exc.status_code)
         if exc.status_code == 400:
             # The framework's 400 is a body it could not read (not UTF-8, cut short): malformed
             # input like bad JSON, so the same documented 422 naming the body.

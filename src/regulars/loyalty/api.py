@@ -59,7 +59,7 @@ def ledger(
 @router.post("/customers/{customer_id}/adjustments", response_model=AdjustmentOut, status_code=201)
 def adjust(customer_id: uuid.UUID, body: AdjustmentCreate, t: Tx = Depends(tx)) -> object:
     posted = t(service.adjust, customer_id, body)
-    entry = {name: posted.entry[name] for name in LedgerEntryOut.model_fields}  # type: ignore[literal-required]
+    entry = {name: posted.entry[name] for name in LedgerEntryOut.model_fields}
     return {"entry": entry, "balance": posted.balance}
 
 

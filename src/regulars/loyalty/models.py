@@ -87,6 +87,31 @@ class PointsEntry(TenantMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     actor_type: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[uuid.UUID | None]
+    # Loaded explicitly (selectinload) where entries are shown to anyone.
+    customer_message: Mapped[EntryMessage | None] = relationship(
+        "EntryMessage", viewonly=True, lazy="raise", uselist=False
+    )
+
+    @property
+    def message(self) -> str | None:
+        return self.customer_message.message if self.customer_message is not None else None
+
+
+class EntryMessage(Base):
+    """What the customer reads for an adjustment instead of its reason, which is the manager's
+    internal note. Apart from `points_entries` because few entries have one, and the sale's
+    prebuilt INSERT of entries stays as it is."""
+
+    __tablename__ = "points_entry_messages"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["merchant_id", "entry_id"], ["points_entries.merchant_id", "points_entries.id"]
+        ),
+    )
+
+    merchant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    entry_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    message: Mapped[str] = mapped_column(String(200))
 
 
 class StampProgress(Base):
@@ -122,6 +147,8 @@ class Reward(TenantMixin, Base):
     )
 
     name: Mapped[str] = mapped_column(String(120))
+    # The name in other languages, {lang: text}; `name` is the shop's language and the fallback.
+    names: Mapped[dict[str, Any]] = mapped_column(default=dict)
     kind: Mapped[str] = mapped_column(String(16))
     cost_points: Mapped[int]
     amount: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units, amount_off
@@ -158,6 +185,7 @@ class Voucher(TenantMixin, Base):
     reward_id: Mapped[uuid.UUID | None]
     source: Mapped[str] = mapped_column(String(16))  # redemption | stamp_card
     name: Mapped[str] = mapped_column(String(120))
+    names: Mapped[dict[str, Any]] = mapped_column(default=dict)  # as the reward's, when issued
     kind: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger, default=0)
     percent: Mapped[int] = mapped_column(default=0)

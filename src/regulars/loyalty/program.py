@@ -6,14 +6,36 @@ Every rounding is a floor, done once per sale on the weighted total (see rules.p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from regulars.kit.schemas import Schema
 
 Percent = int  # 100 = 1x
+Lang = Literal["en", "my", "ur", "lo", "ms"]
+# A shop-entered text in other languages, {lang: text}; the plain field is the shop's language and
+# what every reader without a translation sees.
+Names = dict[
+    Lang, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+]
+Perks = dict[
+    Lang, Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+]
+
+
+def plain(names: Mapping[Any, str]) -> dict[str, str]:
+    """A `Names` as plain JSON-able text keys."""
+    return {str(lang): text for lang, text in names.items()}
+
+
+def in_language(text: str, names: Mapping[Any, str] | None, lang: str | None) -> str:
+    """`text` as `lang` reads it: its translation when the shop gave one, else as entered."""
+    if names and lang:
+        return names.get(lang) or text
+    return text
 
 
 class EarnRule(Schema):
@@ -64,6 +86,8 @@ class StampCard(Schema):
     stamps_required: int = Field(ge=2, le=50)
     reward_name: str = Field(min_length=1, max_length=120, description="What the free item is")
     reward_sku: str | None = Field(default=None, max_length=64)
+    names: Names = Field(default_factory=dict, description="`name` in other languages")
+    reward_names: Names = Field(default_factory=dict, description="`reward_name` likewise")
 
     @model_validator(mode="after")
     def _scope(self) -> Self:
@@ -78,6 +102,8 @@ class Tier(Schema):
     min_spend: int = Field(ge=0, description="Qualifying spend (minor units) over the window")
     multiplier: Percent = Field(default=100, ge=100, le=1000)
     perks: str = Field(default="", max_length=500)
+    names: Names = Field(default_factory=dict, description="`name` in other languages")
+    perks_i18n: Perks = Field(default_factory=dict, description="`perks` in other languages")
 
 
 class Tiers(Schema):

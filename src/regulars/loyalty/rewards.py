@@ -125,6 +125,7 @@ def redeem(
         reward_id=reward.id,
         source="redemption",
         name=reward.name,
+        names=dict(reward.names or {}),
         kind=reward.kind,
         amount=reward.amount,
         percent=reward.percent,

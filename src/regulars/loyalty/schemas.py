@@ -7,7 +7,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from regulars.kit.schemas import Schema
-from regulars.loyalty.program import Program
+from regulars.loyalty.program import Names, Program
 
 
 class ProgramOut(Schema):
@@ -21,7 +21,10 @@ class LedgerEntryOut(Schema):
     id: uuid.UUID
     points: int = Field(description="Signed: credits positive, debits negative")
     kind: str
-    reason: str
+    reason: str = Field(description="A stable code; for an adjustment, the manager's note")
+    message: str | None = Field(
+        default=None, description="For an adjustment: what the customer reads instead of reason"
+    )
     purchase_id: uuid.UUID | None
     voucher_id: uuid.UUID | None
     created_at: datetime
@@ -30,7 +33,13 @@ class LedgerEntryOut(Schema):
 
 class AdjustmentCreate(Schema):
     points: int = Field(description="Signed; never zero", ge=-10_000_000, le=10_000_000)
-    reason: str = Field(min_length=3, max_length=200)
+    reason: str = Field(min_length=3, max_length=200, description="Internal note, for staff")
+    message: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Optional: what the customer sees in their history instead of the reason",
+    )
 
     @model_validator(mode="after")
     def _nonzero(self) -> Self:
@@ -48,7 +57,8 @@ RewardKind = Literal["free_item", "amount_off", "percent_off"]
 
 
 class RewardCreate(Schema):
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120, description="In the shop's language")
+    names: Names = Field(default_factory=dict, description="`name` in other languages")
     kind: RewardKind
     cost_points: int = Field(gt=0, le=100_000_000)
     amount: int = Field(default=0, ge=0, le=10**15, description="Minor units off, for amount_off")
@@ -71,11 +81,13 @@ class RewardCreate(Schema):
 class RewardUpdate(Schema):
     active: bool | None = None
     stock: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    names: Names | None = None
 
 
 class RewardOut(Schema):
     id: uuid.UUID
     name: str
+    names: dict[str, str]
     kind: RewardKind
     cost_points: int
     amount: int
@@ -98,6 +110,7 @@ class VoucherOut(Schema):
     reward_id: uuid.UUID | None
     source: str
     name: str
+    names: dict[str, str]
     kind: RewardKind
     amount: int
     percent: int
@@ -122,6 +135,8 @@ class StampOut(Schema):
     required: int
     reward_name: str
     completed_now: int = 0
+    names: dict[str, str] = Field(default_factory=dict, description="`name` in other languages")
+    reward_names: dict[str, str] = Field(default_factory=dict)
 
 
 class TierOut(Schema):
@@ -135,6 +150,10 @@ class TierOut(Schema):
     next_multiplier: int | None = None
     next_perks: str = ""
     spend_to_next: int | None = None
+    names: dict[str, str] = Field(default_factory=dict, description="`name` in other languages")
+    perks_i18n: dict[str, str] = Field(default_factory=dict)
+    next_names: dict[str, str] = Field(default_factory=dict)
+    next_perks_i18n: dict[str, str] = Field(default_factory=dict)
 
 
 class LoyaltySummary(Schema):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from regulars.customers import service as customers
 from regulars.kit import clock
@@ -20,8 +21,14 @@ from regulars.kit.money import exponent
 from regulars.kit.pagination import Page, PageRequest, paginate
 from regulars.kit.sql import insert_ignore
 from regulars.loyalty import ledger, rewards, rules, tiers
-from regulars.loyalty.models import LoyaltyAccount, PointsEntry, ProgramVersion, StampProgress
-from regulars.loyalty.program import Program, StampCard, default_program
+from regulars.loyalty.models import (
+    EntryMessage,
+    LoyaltyAccount,
+    PointsEntry,
+    ProgramVersion,
+    StampProgress,
+)
+from regulars.loyalty.program import Program, StampCard, default_program, plain
 from regulars.loyalty.schemas import AdjustmentCreate
 from regulars.merchants import service as merchants
 
@@ -117,21 +124,34 @@ def list_ledger(
     )
     if req.after:
         q = q.where(PointsEntry.id < req.after)
+    q = q.options(selectinload(PointsEntry.customer_message))
     rows = session.scalars(q.order_by(PointsEntry.id.desc()).limit(req.limit + 1)).all()
     return paginate(rows, req, key=lambda e: e.id)
 
 
-def adjust(
-    session: Session, ctx: Ctx, customer_id: uuid.UUID, data: AdjustmentCreate
-) -> ledger.Posted:
-    """Manager correction with a reason; never overdraws; audited."""
+@dataclass(frozen=True)
+class Adjusted:
+    entry: dict[str, Any]  # the entry's columns and its `message`
+    balance: int
+
+
+def adjust(session: Session, ctx: Ctx, customer_id: uuid.UUID, data: AdjustmentCreate) -> Adjusted:
+    """Manager correction with a reason (an internal note) and, optionally, a message that the
+    customer reads instead; never overdraws; audited."""
     merchants.require_role(ctx, "manager")
     customer = customers.get_customer(session, ctx, customer_id)
     posted = ledger.post(session, ctx, customer.id, data.points, "adjust", data.reason)
+    if data.message:
+        session.add(
+            EntryMessage(
+                merchant_id=ctx.merchant_id, entry_id=posted.entry["id"], message=data.message
+            )
+        )
+        session.flush()
     merchants.record_audit(
         session, ctx, "points.adjusted", "customer", customer.id, {"points": data.points}
     )
-    return posted
+    return Adjusted({**posted.entry, "message": data.message}, posted.balance)
 
 
 # --- stamps ----------------------------------------------------------------------------------
@@ -190,6 +210,8 @@ class StampOut(TypedDict):
     required: int
     reward_name: str
     completed_now: int
+    names: dict[str, str]  # `name` in other languages
+    reward_names: dict[str, str]
 
 
 def stamp_out(card: StampCard, stamps: int, completed_now: int = 0) -> StampOut:
@@ -200,6 +222,8 @@ def stamp_out(card: StampCard, stamps: int, completed_now: int = 0) -> StampOut:
         "required": card.stamps_required,
         "reward_name": card.reward_name,
         "completed_now": completed_now,
+        "names": plain(card.names),
+        "reward_names": plain(card.reward_names),
     }
 
 

@@ -23,7 +23,7 @@ from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.loyalty import ledger
 from regulars.loyalty.models import LoyaltyAccount, TierChange
-from regulars.loyalty.program import Program, Tier
+from regulars.loyalty.program import Program, Tier, plain
 
 # (session, ctx, customer_id, since) -> the customer's spend after `since`, refunds taken off
 SpendSince = Callable[[Session, Ctx, uuid.UUID, datetime], int]
@@ -108,6 +108,10 @@ class TierOut(TypedDict):
     next_multiplier: int | None
     next_perks: str
     spend_to_next: int | None
+    names: dict[str, str]  # `name` in other languages
+    perks_i18n: dict[str, str]
+    next_names: dict[str, str]
+    next_perks_i18n: dict[str, str]
 
 
 def tier_out(program: Program, spend: int, code: str | None) -> TierOut:
@@ -127,6 +131,10 @@ def tier_out(program: Program, spend: int, code: str | None) -> TierOut:
         "next_multiplier": upcoming.multiplier if upcoming else None,
         "next_perks": upcoming.perks if upcoming else "",
         "spend_to_next": max(0, upcoming.min_spend - spend) if upcoming else None,
+        "names": plain(tier.names) if tier else {},
+        "perks_i18n": plain(tier.perks_i18n) if tier else {},
+        "next_names": plain(upcoming.names) if upcoming else {},
+        "next_perks_i18n": plain(upcoming.perks_i18n) if upcoming else {},
     }
 
 

@@ -4,6 +4,7 @@ major units. Shared by the POS screen, the staff customer page and the portal.""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,10 +16,10 @@ from regulars.customers import service as customers
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.money import exponent, to_decimal
-from regulars.loyalty import ledger
+from regulars.loyalty import ledger, signup
 from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
-from regulars.loyalty.program import Program
+from regulars.loyalty.program import Program, in_language
 from regulars.web import i18n
 from regulars.web.i18n import N_
 
@@ -35,6 +36,7 @@ FIXED_REASONS = {
     "base": N_("Points for the purchase"),
     "birthday_month": N_("Birthday month bonus"),
     "first_purchase": N_("First purchase bonus"),
+    signup.SIGNUP: N_("Sign-up bonus"),
     ledger.SALE_PAYMENT: N_("Points used as payment"),
     ledger.REFUND_PAYMENT: N_("Points payment given back (refund)"),
     ledger.REFUND_EARNED: N_("Points of returned items taken back"),
@@ -45,10 +47,15 @@ _DIGITS = str.maketrans("၀၁၂၃၄၅၆၇၈၉໐໑໒໓໔໕໖໗�
 
 
 def reason_text(
-    reason: str, lang: str, program: Program | None = None, kind: str | None = None
+    reason: str,
+    lang: str,
+    program: Program | None = None,
+    kind: str | None = None,
+    rewards: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
-    """A ledger reason or earning rule in the reader's language; free text (a manager's
-    adjustment reason) is shown as written."""
+    """A ledger reason or earning rule in the reader's language (tier and reward names too, where
+    the shop gave them: `rewards` maps a reward's name to its other names); free text (a
+    manager's adjustment reason) is shown as written."""
     if kind == "adjust":
         return reason
     _ = i18n.gettext_for(lang).gettext
@@ -57,13 +64,62 @@ def reason_text(
     head, _sep, rest = reason.partition(":")
     rest = rest.strip()
     if head == "tier" and rest:
-        tiers = {t.code: t.name for t in program.tiers.levels} if program else {}
-        return _("%(tier)s tier bonus") % {"tier": tiers.get(rest, rest)}
+        tier = next((t for t in program.tiers.levels if t.code == rest), None) if program else None
+        name = in_language(tier.name, tier.names, lang) if tier else rest
+        return _("%(tier)s tier bonus") % {"tier": name}
     if head == "double_points" and rest:
         return _("Double points: %(name)s") % {"name": rest}
     if head == "reward" and rest:
-        return _("Reward: %(name)s") % {"name": rest}
+        name = in_language(rest, (rewards or {}).get(rest), lang)
+        return _("Reward: %(name)s") % {"name": name}
     return reason
+
+
+def reward_names(session: Session, ctx: Ctx) -> dict[str, dict[str, str]]:
+    """Each reward's name -> its names in other languages (for ledger reasons)."""
+    return {r.name: dict(r.names or {}) for r in loyalty_rewards.list_rewards(session, ctx)}
+
+
+class Named:
+    """A voucher (or any row) as a page shows it: its attributes, with `name` in the reader's
+    language; the row itself is not touched."""
+
+    def __init__(self, row: Any, name: str) -> None:
+        self._row, self.name = row, name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._row, attr)
+
+
+def localize_stamps(stamps: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    return [
+        s
+        | {
+            "name": in_language(s["name"], s.get("names"), lang),
+            "reward_name": in_language(s["reward_name"], s.get("reward_names"), lang),
+        }
+        for s in stamps
+    ]
+
+
+def localize_tier(tier: dict[str, Any], lang: str) -> dict[str, Any]:
+    out = dict(tier)
+    if tier.get("name"):
+        out["name"] = in_language(tier["name"], tier.get("names"), lang)
+    out["perks"] = in_language(tier.get("perks") or "", tier.get("perks_i18n"), lang)
+    if tier.get("next_name"):
+        out["next_name"] = in_language(tier["next_name"], tier.get("next_names"), lang)
+    out["next_perks"] = in_language(tier.get("next_perks") or "", tier.get("next_perks_i18n"), lang)
+    return out
+
+
+def voucher_name(voucher: Any, program: Program, lang: str) -> str:
+    """A reward voucher carries its reward's names; a stamp card's free item has its card's."""
+    names: Mapping[Any, str] | None = voucher.names
+    if not names and voucher.source == "stamp_card":
+        card = next((c for c in program.stamp_cards if c.reward_name == voucher.name), None)
+        names = card.reward_names if card else None
+    return in_language(voucher.name, names, lang)
 
 
 def kind_text(kind: str, lang: str) -> str:
@@ -113,8 +169,9 @@ def times_text(percent: int | None, lang: str) -> str | None:
 
 def tier_view(tier: dict[str, Any], currency: str, lang: str) -> dict[str, Any]:
     """`loyalty.service.tier_out` with what the pages add: progress, money and multipliers as
-    text. What the next tier adds is its multiplier, its perks and the spend still needed."""
-    out = dict(tier)
+    text, names and perks in the reader's language. What the next tier adds is its multiplier,
+    its perks and the spend still needed."""
+    out = localize_tier(tier, lang)
     out["progress"] = tier_progress(out)
     if out.get("spend_to_next"):
         out["to_next_text"] = i18n.money(out["spend_to_next"], currency, lang)
@@ -131,12 +188,13 @@ def card(session: Session, ctx: Ctx, customer_id: uuid.UUID, lang: str) -> dict[
     """The customer's loyalty card for the till and the pages, money already formatted."""
     customer = customers.get_customer(session, ctx, customer_id)
     found = loyalty.summary(session, ctx, customer.id)
+    program = loyalty.current_program(session, ctx)[1]
     currency = ctx.merchant.currency
     tier = tier_view(found["tier"], currency, lang)
     rewards = [
         {
             "id": str(r.id),
-            "name": r.name,
+            "name": in_language(r.name, r.names, lang),
             "cost": r.cost_points,
             "affordable": r.cost_points <= found["balance"] and r.stock != 0,
             "stock": r.stock,
@@ -150,8 +208,8 @@ def card(session: Session, ctx: Ctx, customer_id: uuid.UUID, lang: str) -> dict[
         "expiring_soon": found["expiring_soon"],
         "expiring_days": found["expiring_days"],
         "tier": tier,
-        "stamps": found["stamps"],
-        "vouchers": list(found["vouchers"]),
+        "stamps": localize_stamps(found["stamps"], lang),
+        "vouchers": [Named(v, voucher_name(v, program, lang)) for v in found["vouchers"]],
         "rewards": rewards,
         "birthday_month": birthday_this_month(customer.birthday, ctx.merchant.timezone),
     }

@@ -23,6 +23,7 @@ class ImportJobOut(Schema):
     filename: str
     status: str = Field(description="running, done or failed")
     merge: bool
+    signup_bonus: bool
     total_rows: int
     processed_rows: int
     imported: int
@@ -42,11 +43,15 @@ class ImportJobOut(Schema):
 def start_import(
     file: UploadFile = File(..., description="CSV, UTF-8, header row; see docs/import.md"),
     merge: bool = Form(False, description="Merge rows whose phone or email already exists"),
+    signup_bonus: bool = Form(
+        False, description="Give each new (imported) customer the program's sign-up points"
+    ),
     t: Tx = Depends(tx),
 ) -> object:
     importer.authorize(t.ctx)
     data = import_jobs.read_upload(file.file)
-    job_id = import_jobs.start_job(t.db, t.ctx, file.filename or "upload.csv", data, merge)
+    name = file.filename or "upload.csv"
+    job_id = import_jobs.start_job(t.db, t.ctx, name, data, merge, signup_bonus)
     return import_jobs.get_job(t.db, t.ctx, job_id)
 
 

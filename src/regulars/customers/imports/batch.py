@@ -36,7 +36,7 @@ class Outcome:
     row: int
     outcome: str  # imported | merged | rejected
     customer_id: uuid.UUID | None = None
-    reason: str = ""
+    reason: str = ""  # why it was rejected, or the fields an imported row left out
 
 
 class _Batch:
@@ -95,7 +95,7 @@ class _Batch:
         for key in row.identity_keys():
             self.owner[key] = cid
         self.new_consents.extend(self.consent_row(cid, ch, g) for ch, g in row.consent.items())
-        return Outcome(row.number, "imported", cid)
+        return Outcome(row.number, "imported", cid, "; ".join(row.warnings))
 
     def _merge(self, row: Row, cid: uuid.UUID) -> Outcome:
         target = self.existing[cid]
@@ -110,7 +110,7 @@ class _Batch:
         self.updated[cid] = target
         for channel, granted in row.consent.items():
             self.merged_consents[(cid, channel)] = granted
-        return Outcome(row.number, "merged", cid)
+        return Outcome(row.number, "merged", cid, "; ".join(row.warnings))
 
     def consent_row(self, cid: uuid.UUID, channel: str, granted: bool) -> dict[str, Any]:
         return {

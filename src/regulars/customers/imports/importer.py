@@ -25,13 +25,14 @@ from sqlalchemy.orm import Session
 
 from regulars.customers.csv_export import export_csv, iter_export
 from regulars.customers.imports.batch import Outcome, apply_batch
-from regulars.customers.imports.rows import Header, Rejected, Row, parse_row
+from regulars.customers.imports.rows import DateOrder, Header, Rejected, Row, date_order, parse_row
 from regulars.customers.imports.seen import SeenKeys
 from regulars.customers.models import ImportJob
 from regulars.db import Database
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.errors import InvalidField
+from regulars.loyalty import signup as loyalty_signup
 from regulars.merchants import service as merchants
 
 __all__ = ["export_csv", "import_file_cli", "iter_export"]
@@ -94,13 +95,13 @@ def scan(open_text: Opener) -> int:
 
 
 def parse_batch(
-    header: Header, first: int, cells: list[list[str]], country: str
+    header: Header, first: int, cells: list[list[str]], country: str, order: DateOrder = "ymd"
 ) -> list[Row | Outcome]:
     """Rows `first`, `first + 1`, ...; a row that fails a check becomes its rejected Outcome."""
     out: list[Row | Outcome] = []
     for number, row in enumerate(cells, start=first):
         try:
-            out.append(parse_row(header, number, row, country))
+            out.append(parse_row(header, number, row, country, order))
         except Rejected as exc:
             out.append(Outcome(number, "rejected", None, exc.reason))
     return out
@@ -121,9 +122,11 @@ def _raw_batches(open_text: Opener) -> Iterator[tuple[Header, int, list[list[str
             yield header, first, batch
 
 
-def _parsed(open_text: Opener, country: str) -> Iterator[list[Row | Outcome]]:
+def _parsed(open_text: Opener, ctx: Ctx) -> Iterator[list[Row | Outcome]]:
+    country = ctx.merchant.country
+    order = date_order(ctx.merchant.locale, country)
     for header, first, cells in _raw_batches(open_text):
-        yield parse_batch(header, first, cells, country)
+        yield parse_batch(header, first, cells, country, order)
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -137,12 +140,16 @@ def _save_batch(
     seen: SeenKeys,
     job_id: uuid.UUID | None,
     counts: Counts,
+    signup_bonus: bool = False,
 ) -> list[Outcome]:
     rows = [r for r in batch if isinstance(r, Row)]
 
     def work(session: Session) -> list[Outcome]:
         decided = {o.row: o for o in apply_batch(session, ctx, rows, merge, seen)}
         outcomes = [decided[r.number] if isinstance(r, Row) else r for r in batch]
+        if signup_bonus:
+            new = [o.customer_id for o in outcomes if o.outcome == "imported" and o.customer_id]
+            loyalty_signup.award_signup_bonuses(session, ctx, new)
         if job_id is not None:
             after = Counts(**asdict(counts))
             after.add(outcomes)
@@ -174,13 +181,17 @@ def run_file(
     counts: Counts,
     job_id: uuid.UUID | None = None,
     on_batch: Callable[[Counts], None] | None = None,
+    signup_bonus: bool = False,
 ) -> None:
+    """With `signup_bonus`, each imported (new) customer gets the program's sign-up points in
+    the batch's transaction (loyalty.signup); off by default, as moving a list in is not a
+    sign-up."""
     writer = csv.writer(report)
     writer.writerow(REPORT_COLUMNS)
     seen = SeenKeys()
     try:
-        for n, batch in enumerate(_parsed(open_text, ctx.merchant.country)):
-            outcomes = _save_batch(db, ctx, batch, merge, seen, job_id, counts)
+        for n, batch in enumerate(_parsed(open_text, ctx)):
+            outcomes = _save_batch(db, ctx, batch, merge, seen, job_id, counts, signup_bonus)
             writer.writerows((o.row, o.outcome, o.customer_id or "", o.reason) for o in outcomes)
             if n == 0:
                 _refresh_statistics(db, counts.total_rows)
@@ -231,7 +242,13 @@ def audit_import(
 
 
 def import_file_cli(
-    db: Database, ctx: Ctx, path: Path, *, merge: bool = False, report_path: Path | None = None
+    db: Database,
+    ctx: Ctx,
+    path: Path,
+    *,
+    merge: bool = False,
+    report_path: Path | None = None,
+    signup_bonus: bool = False,
 ) -> dict[str, Any]:
     """`regulars import customers`: a progress bar on stderr, a JSON-able summary returned."""
     from rich.console import Console
@@ -268,6 +285,7 @@ def import_file_cli(
             run_file(
                 db, ctx, open_text, merge, report, counts,
                 on_batch=lambda c: progress.update(task, completed=c.processed_rows),
+                signup_bonus=signup_bonus,
             )  # fmt: skip
         except Exception as exc:
             status, error = "failed", failure_text(exc, counts)

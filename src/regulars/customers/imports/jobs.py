@@ -118,7 +118,9 @@ def _bytes_opener(data: bytes) -> Opener:
     return open_text
 
 
-def start_job(db: Database, ctx: Ctx, filename: str, data: bytes, merge: bool) -> uuid.UUID:
+def start_job(
+    db: Database, ctx: Ctx, filename: str, data: bytes, merge: bool, signup_bonus: bool = False
+) -> uuid.UUID:
     """Checks the file now (422 naming `file`), then imports in a background thread."""
     authorize(ctx)
     if filename.lower().endswith(SPREADSHEET_SUFFIXES):
@@ -135,6 +137,7 @@ def start_job(db: Database, ctx: Ctx, filename: str, data: bytes, merge: bool) -
             merchant_id=ctx.merchant_id,
             filename=filename[-255:] or "upload.csv",
             merge=merge,
+            signup_bonus=signup_bonus,
             total_rows=total,
             status="running",
         )
@@ -144,7 +147,9 @@ def start_job(db: Database, ctx: Ctx, filename: str, data: bytes, merge: bool) -
 
     job_id = db.run(create)
     thread = threading.Thread(
-        target=_run_job, args=(db, ctx, job_id, open_text, merge, total), daemon=True
+        target=_run_job,
+        args=(db, ctx, job_id, open_text, merge, total, signup_bonus),
+        daemon=True,
     )
     _threads[job_id] = thread
     thread.start()
@@ -152,13 +157,21 @@ def start_job(db: Database, ctx: Ctx, filename: str, data: bytes, merge: bool) -
 
 
 def _run_job(
-    db: Database, ctx: Ctx, job_id: uuid.UUID, open_text: Opener, merge: bool, total: int
+    db: Database,
+    ctx: Ctx,
+    job_id: uuid.UUID,
+    open_text: Opener,
+    merge: bool,
+    total: int,
+    signup_bonus: bool,
 ) -> None:
     counts = Counts(total_rows=total)
     status, error = "done", None
     with tempfile.SpooledTemporaryFile(1 << 20, "w+", encoding="utf-8", newline="") as report:
         try:
-            importer.run_file(db, ctx, open_text, merge, report, counts, job_id)
+            importer.run_file(
+                db, ctx, open_text, merge, report, counts, job_id, signup_bonus=signup_bonus
+            )
         except Exception as exc:
             status, error = "failed", importer.failure_text(exc, counts)
         report.seek(0)

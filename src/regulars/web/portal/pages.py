@@ -6,6 +6,7 @@ shop's default. The session keeps one signed-in customer per shop.
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from datetime import timedelta
@@ -236,12 +237,16 @@ def history(
         lang = i18n.choose(customer.locale, lang_hint, merchant.locale)
         program = loyalty.current_program(s, ctx)[1]
         found = loyalty.list_ledger(s, ctx, customer_id, PageRequest(HISTORY_PAGE, after))
+        names = loyalty_view.reward_names(s, ctx)
         rows = [
             {
                 "at": e.created_at,
                 "points": e.points,
                 "kind": loyalty_view.kind_text(e.kind, lang),
-                "reason": loyalty_view.reason_text(e.reason, lang, program, e.kind),
+                # An adjustment's reason is the staff's note: the customer reads its message.
+                "reason": (e.message or "")
+                if e.kind == "adjust"
+                else loyalty_view.reason_text(e.reason, lang, program, e.kind, names),
             }
             for e in found.data
         ]
@@ -291,6 +296,16 @@ def purchases(
     )
 
 
+def _composer(page_lang: str) -> portal.Compose:
+    """The code's text in the customer's language, else the page's."""
+
+    def compose(shop: MerchantInfo, code: str, locale: str | None, minutes: int) -> str:
+        text = i18n.gettext_for(i18n.choose(locale, page_lang, shop.locale)).gettext(SMS)
+        return text % {"shop": shop.name, "code": code, "minutes": minutes}
+
+    return compose
+
+
 @router.post("/code", dependencies=[Depends(check_csrf)])
 def send_code(
     request: Request,
@@ -303,12 +318,7 @@ def send_code(
         return _sign_in_page(request, merchant, 429, phone=phone, error=TOO_MANY)
     settings = request.app.state.settings
     policy = portal.CodePolicy(settings.otp_ttl_seconds, settings.otp_max_per_hour)
-    page_lang = _lang(request, merchant)
-
-    def compose(shop: MerchantInfo, code: str, locale: str | None, minutes: int) -> str:
-        text = i18n.gettext_for(i18n.choose(locale, page_lang, shop.locale)).gettext(SMS)
-        return text % {"shop": shop.name, "code": code, "minutes": minutes}
-
+    compose = _composer(_lang(request, merchant))
     try:
         db.run(
             lambda s: portal.request_code(s, merchant, phone, out, policy=policy, compose=compose)
@@ -319,6 +329,7 @@ def send_code(
     except TooManyRequests:
         return _sign_in_page(request, merchant, 429, phone=phone, error=TOO_MANY)
     put_entry(request, "portal_pending", str(merchant.id), phone)
+    pop_entry(request, "portal_join", str(merchant.id))  # signing in, not joining
     return RedirectResponse(f"/p/{merchant.slug}/verify", status_code=303)
 
 
@@ -344,12 +355,83 @@ def _pending_phone(request: Request, merchant: MerchantInfo) -> str | None:
     return str(value) if value else None
 
 
+# --- joining ---------------------------------------------------------------------------------
+
+
+def _join_page(
+    request: Request, merchant: MerchantInfo, status: int = 200, **values: Any
+) -> Response:
+    values.setdefault("form", {"phone": "", "name": "", "offers": False})
+    values.setdefault("errors", {})
+    lang = _lang(request, merchant)
+    return page(request, "portal/join.html", lang, status=status, shop=merchant, **values)
+
+
+@router.get("/join")
+def join_form(request: Request, merchant: MerchantInfo = Depends(shop)) -> Response:
+    if _signed_in(request, merchant) is not None:
+        return _home(merchant)
+    return _join_page(request, merchant)
+
+
+@router.post("/join", dependencies=[Depends(check_csrf)])
+def ask_to_join(
+    request: Request,
+    phone: str = Form("", max_length=40),
+    name: str = Form("", max_length=200),
+    agree: bool = Form(False),
+    offers: bool = Form(False),
+    merchant: MerchantInfo = Depends(shop),
+    db: Database = Depends(database),
+    out: Channel = Depends(channel),
+) -> Response:
+    """A non-member asks to join: a code goes to the phone; the member is made when it comes
+    back (`verify`), with their consent and the program's sign-up bonus."""
+    form = {"phone": phone, "name": name.strip(), "offers": offers}
+    errors: dict[str, str] = {}
+    if not phone.strip():
+        errors["phone"] = N_("This phone number is not valid.")
+    if not agree:
+        errors["agree"] = N_("Tick the box to agree, or the shop cannot keep your card.")
+    if errors:
+        return _join_page(request, merchant, 422, form=form, errors=errors)
+    if not limits(request).portal_code_ip.hit(client_ip(request)):
+        return _join_page(request, merchant, 429, form=form, error=TOO_MANY)
+    settings = request.app.state.settings
+    policy = portal.CodePolicy(settings.otp_ttl_seconds, settings.otp_max_per_hour)
+    compose = _composer(_lang(request, merchant))
+    try:
+        ticket = db.run(
+            lambda s: portal.request_join_code(
+                s, merchant, phone, out, secret=settings.secret_key, policy=policy, compose=compose
+            )
+        )
+    except InvalidField:
+        errors = {"phone": N_("This phone number is not valid.")}
+        return _join_page(request, merchant, 422, form=form, errors=errors)
+    except TooManyRequests:
+        return _join_page(request, merchant, 429, form=form, error=TOO_MANY)
+    pending = ticket.to_dict() | {"name": form["name"], "offers": offers}
+    put_entry(request, "portal_join", str(merchant.id), json.dumps(pending))
+    put_entry(request, "portal_pending", str(merchant.id), phone)
+    return RedirectResponse(f"/p/{merchant.slug}/verify", status_code=303)
+
+
+def _pending_join(request: Request, merchant: MerchantInfo) -> dict[str, Any] | None:
+    value = request.session.get("portal_join", {}).get(str(merchant.id))
+    try:
+        found = json.loads(value) if value else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 @router.get("/verify")
 def verify_form(request: Request, merchant: MerchantInfo = Depends(shop)) -> Response:
     phone = _pending_phone(request, merchant)
     if phone is None:
         return _home(merchant)
-    return _verify_page(request, merchant, phone)
+    return _verify_page(request, merchant, phone, joining=_pending_join(request, merchant))
 
 
 @router.post("/verify", dependencies=[Depends(check_csrf)])
@@ -364,11 +446,24 @@ def verify(
         return _home(merchant)
     if not limits(request).portal_verify_ip.hit(client_ip(request)):
         return _verify_page(request, merchant, phone, 429, error=TOO_MANY)
-    customer_id = db.run(lambda s: portal.verify_code(s, merchant, phone, code))
+    joining = _pending_join(request, merchant)
+    ticket = portal.JoinTicket.from_dict(joining) if joining else None
+    if joining and ticket:
+        consent = {"sms": True} if joining.get("offers") else {}
+        secret = request.app.state.settings.secret_key
+        name = str(joining.get("name") or "")[:200]
+        customer_id = db.run(
+            lambda s: portal.join(
+                s, merchant, ticket, code, secret=secret, name=name, consent=consent
+            )
+        )
+    else:
+        customer_id = db.run(lambda s: portal.verify_code(s, merchant, phone, code))
     if customer_id is None:
         error = N_("That code is wrong or has expired. Check it, or ask for a new one.")
-        return _verify_page(request, merchant, phone, 401, error=error)
+        return _verify_page(request, merchant, phone, 401, error=error, joining=joining)
     pop_entry(request, "portal_pending", str(merchant.id))
+    pop_entry(request, "portal_join", str(merchant.id))
     put_entry(request, "portal", str(merchant.id), str(customer_id))
     return _home(merchant)
 

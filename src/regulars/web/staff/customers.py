@@ -177,6 +177,22 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
+def _invalid_fields(exc: InvalidField) -> dict[str, str]:
+    fields = [str(e["field"]) for e in exc.errors] or [exc.field]
+    return {f: FIELD_ERRORS.get(f, FIELD_ERRORS["name"]) for f in fields}
+
+
+def _contact_errors(staff: Staff, fields: dict[str, Any]) -> dict[str, str]:
+    """The phone's and email's own errors, for a form that the schema already refused, so that
+    every wrong field is marked at once."""
+    contact = {k: fields[k] for k in ("phone", "email") if fields.get(k)}
+    try:
+        customers.normalize_profile(staff.ctx, contact)
+    except InvalidField as exc:
+        return _invalid_fields(exc)
+    return {}
+
+
 @router.post("/customers/new", dependencies=[Depends(check_csrf)])
 def create_customer(
     request: Request,
@@ -204,12 +220,12 @@ def create_customer(
     try:
         data = CustomerCreate(**fields)
     except ValidationError as exc:
-        return _new_form(request, staff, 422, form=shown, errors=_field_errors(exc))
+        errors = _field_errors(exc) | _contact_errors(staff, fields)
+        return _new_form(request, staff, 422, form=shown, errors=errors)
     try:
         customer = db.run(lambda s: customers.create_customer(s, staff.ctx, data, source="staff"))
     except InvalidField as exc:
-        error = FIELD_ERRORS.get(exc.field, FIELD_ERRORS["name"])
-        return _new_form(request, staff, 422, form=shown, errors={exc.field: error})
+        return _new_form(request, staff, 422, form=shown, errors=_invalid_fields(exc))
     except Conflict:
         error = N_("Another customer already has this phone number or email address.")
         return _new_form(request, staff, 409, form=shown, errors={"phone": error})
@@ -223,12 +239,14 @@ def _customer_view(session: Session, staff: Staff, customer_id: uuid.UUID) -> di
     merchants.record_audit(session, staff.ctx, "customer.viewed", "customer", customer.id)
     program = loyalty.current_program(session, staff.ctx)[1]
     recent = loyalty.list_ledger(session, staff.ctx, customer.id, PageRequest(limit=LEDGER_ROWS))
+    names = loyalty_view.reward_names(session, staff.ctx)
     ledger_rows = [
         {
             "at": e.created_at,
             "points": e.points,
             "kind": loyalty_view.kind_text(e.kind, staff.lang),
-            "reason": loyalty_view.reason_text(e.reason, staff.lang, program, e.kind),
+            "reason": loyalty_view.reason_text(e.reason, staff.lang, program, e.kind, names),
+            "message": e.message,
         }
         for e in recent.data
     ]

@@ -16,6 +16,7 @@ from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.schemas import AdjustmentCreate, RewardCreate, RewardUpdate
 from regulars.merchants import service as merchants
+from regulars.web import i18n
 from regulars.web.i18n import N_
 from regulars.web.loyalty_view import to_minor
 from regulars.web.render import page
@@ -40,6 +41,13 @@ ADJUST_ERRORS = {
     "points": N_("A whole number of points, not 0 (minus takes points away)."),
     "reason": N_("Write why (at least 3 characters)."),
 }
+
+
+async def names_form(request: Request) -> dict[str, str]:
+    """A name's translations as typed in the `name_<lang>` fields (empty ones left out)."""
+    data = await request.form()
+    found = {lang: str(data.get(f"name_{lang}", "")).strip()[:120] for lang in i18n.LANGUAGES}
+    return {lang: text for lang, text in found.items() if text}
 
 
 def _redirect(path: str) -> RedirectResponse:
@@ -122,6 +130,7 @@ def _rewards_page(
         section="rewards",
         rewards=rewards,
         form=form or {"kind": "amount_off", "valid_days": "30"},
+        form_names={k[5:]: v for k, v in (form or {}).items() if k.startswith("name_")},
         errors=errors or {},
         currency=staff.ctx.merchant.currency,
         manager=staff.ctx.actor.at_least("manager"),
@@ -146,6 +155,7 @@ def create_reward(
     sku: str = Form("", max_length=64),
     stock: str = Form("", max_length=20),
     valid_days: str = Form("30", max_length=8),
+    names: dict[str, str] = Depends(names_form),
     staff: Staff = Depends(current_staff),
     db: Database = Depends(database),
 ) -> Response:
@@ -153,8 +163,9 @@ def create_reward(
     form = {"name": name, "kind": kind, "cost_points": cost_points, "amount": amount,
             "percent": percent, "sku": sku, "stock": stock, "valid_days": valid_days}  # fmt: skip
     form = {k: v.strip() for k, v in form.items()}
+    form |= {f"name_{lang}": text for lang, text in names.items()}
     errors: dict[str, str] = {}
-    fields: dict[str, Any] = {"name": form["name"], "kind": form["kind"]}
+    fields: dict[str, Any] = {"name": form["name"], "kind": form["kind"], "names": names}
     fields["sku"] = form["sku"] or None
     for key in ("cost_points", "percent", "stock", "valid_days"):
         if form[key]:
@@ -176,6 +187,18 @@ def create_reward(
     if errors:
         return _rewards_page(request, staff, db, 422, form, errors)
     db.run(lambda s: loyalty_rewards.create_reward(s, staff.ctx, data))
+    return _redirect("/rewards")
+
+
+@router.post("/rewards/{reward_id}/names", dependencies=[Depends(check_csrf)])
+def set_reward_names(
+    reward_id: uuid.UUID,
+    names: dict[str, str] = Depends(names_form),
+    staff: Staff = Depends(current_staff),
+    db: Database = Depends(database),
+) -> Response:
+    update = RewardUpdate.model_validate({"names": names})
+    db.run(lambda s: loyalty_rewards.update_reward(s, staff.ctx, reward_id, update))
     return _redirect("/rewards")
 
 
@@ -203,18 +226,21 @@ def adjust_points(
     customer_id: uuid.UUID,
     points: str = Form("", max_length=12),
     reason: str = Form("", max_length=200),
+    message: str = Form("", max_length=200),
     staff: Staff = Depends(current_staff),
     db: Database = Depends(database),
 ) -> Response:
     merchants.require_role(staff.ctx, "manager")
-    shown = {"points": points, "reason": reason}
+    shown = {"points": points, "reason": reason, "message": message}
     errors: dict[str, str] = {}
     try:
         amount = int(points.strip().replace(",", ""))
     except ValueError:
         amount = 0
     try:
-        data = AdjustmentCreate(points=amount, reason=reason.strip())
+        data = AdjustmentCreate(
+            points=amount, reason=reason.strip(), message=message.strip() or None
+        )
     except ValidationError as exc:
         for err in exc.errors():
             loc = str(err["loc"][0]) if err["loc"] else "points"

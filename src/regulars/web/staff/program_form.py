@@ -16,12 +16,31 @@ from regulars.web.i18n import N_
 from regulars.web.loyalty_view import major_text, to_minor
 
 EXTRA_ROWS = 2
+LANGS = ("en", "my", "ur", "lo", "ms")
+# Texts a shop can give in other languages: form field base -> the Program's {lang: text} field.
+# In the form each is one field per language, e.g. `tier-0-name_my`, `card-1-reward_name_ur`.
+TRANSLATED = {
+    "card": {"name": "names", "reward_name": "reward_names"},
+    "tier": {"name": "names", "perks": "perks_i18n"},
+}
+TRANSLATION_FIELDS = {
+    f"{base}_{lang}": (document_field, lang)
+    for bases in TRANSLATED.values()
+    for base, document_field in bases.items()
+    for lang in LANGS
+}
 ROW_FIELDS = {
     "cat": ("key", "percent"),
     "sku": ("key", "percent"),
     "dp": ("name", "start", "end", "percent"),
-    "card": ("code", "name", "categories", "skus", "stamps_required", "reward_name", "reward_sku"),
-    "tier": ("code", "name", "min_spend", "multiplier", "perks"),
+    "card": (
+        *("code", "name", "categories", "skus", "stamps_required", "reward_name", "reward_sku"),
+        *(f"{base}_{lang}" for base in TRANSLATED["card"] for lang in LANGS),
+    ),
+    "tier": (
+        *("code", "name", "min_spend", "multiplier", "perks"),
+        *(f"{base}_{lang}" for base in TRANSLATED["tier"] for lang in LANGS),
+    ),
 }
 MONEY = {"earn_per_amount", "min_spend", "pay_point_value"}
 ROW_MONEY = {("tier", "min_spend")}
@@ -108,6 +127,8 @@ def to_form(program: Program, currency: str) -> dict[str, Any]:
                 "stamps_required": str(c.stamps_required),
                 "reward_name": c.reward_name,
                 "reward_sku": c.reward_sku or "",
+                **_translations("name", c.names),
+                **_translations("reward_name", c.reward_names),
             }
             for c in program.stamp_cards
         ],
@@ -118,11 +139,17 @@ def to_form(program: Program, currency: str) -> dict[str, Any]:
                 "min_spend": major_text(t.min_spend, currency),
                 "multiplier": str(t.multiplier),
                 "perks": t.perks,
+                **_translations("name", t.names),
+                **_translations("perks", t.perks_i18n),
             }
             for t in tiers.levels
         ],
     }
     return form | {"rows": with_blank_rows(rows)}
+
+
+def _translations(base: str, texts: dict[Any, str]) -> dict[str, str]:
+    return {f"{base}_{lang}": texts.get(lang, "") for lang in LANGS}
 
 
 def with_blank_rows(rows: dict[str, list[dict[str, str]]]) -> dict[str, list[dict[str, str]]]:
@@ -172,6 +199,12 @@ def to_program(form: dict[str, Any], currency: str) -> Program:
             out: dict[str, Any] = {}
             for f in fields:
                 key, text = f"{name}-{i}-{f}", row[f]
+                if f in TRANSLATION_FIELDS:
+                    document_field, lang = TRANSLATION_FIELDS[f]
+                    texts = out.setdefault(document_field, {})
+                    if text:
+                        texts[lang] = text
+                    continue
                 if not text and (name, f) in DEFAULTED:
                     continue  # the program's default (100% for a tier, 200% for a date range)
                 if f in ("percent", "multiplier", "stamps_required") or (name, f) in ROW_MONEY:
@@ -182,8 +215,24 @@ def to_program(form: dict[str, Any], currency: str) -> Program:
                     out[f] = (text or None) if f == "reward_sku" else text
             parsed.append(out)
         row_values[name] = parsed
+    document = _document(form, v, row_values)
+    try:
+        program = Program.model_validate(document)
+    except ValidationError as exc:
+        # Every wrong field is marked at once: a number that did not parse keeps its own
+        # message, the others get the program's rules.
+        found = _errors_of(exc, rows)
+        raise FormErrors(errors | {k: m for k, m in found.items() if k not in errors}) from None
     if errors:
         raise FormErrors(errors)
+    return program
+
+
+def _document(
+    form: dict[str, Any], v: dict[str, Any], row_values: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """The Program document; a value that did not parse (None) is left out, so the rest is
+    still checked (a top-level one takes its default, a row's one is reported as missing)."""
     document = {
         "earn": {
             "points": v["earn_points"],
@@ -211,10 +260,16 @@ def to_program(form: dict[str, Any], currency: str) -> Program:
             "max_percent": v["pay_max_percent"],
         },
     }
-    try:
-        return Program.model_validate(document)
-    except ValidationError as exc:
-        raise FormErrors(_errors_of(exc, rows)) from None
+    cleaned: dict[str, Any] = _without_none(document)
+    return cleaned
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None or k == "reward_sku"}
+    if isinstance(value, list):
+        return [_without_none(item) for item in value]
+    return value
 
 
 def _errors_of(
@@ -240,6 +295,9 @@ def _field_key(loc: tuple[Any, ...], rows: dict[str, list[dict[str, str]]]) -> s
             return f"{name}-{index}-percent" if index is not None else name
         if rest and isinstance(rest[0], int):
             field = rest[1] if len(rest) > 1 else None
+            bases = {v: k for k, v in TRANSLATED.get(name, {}).items()}
+            if field in bases and len(rest) > 2:  # e.g. ("names", "my") -> name_my
+                return f"{name}-{rest[0]}-{bases[field]}_{rest[2]}"
             return f"{name}-{rest[0]}-{field}" if field else f"{name}-{rest[0]}"
         return name
     if loc == ("tiers",):
