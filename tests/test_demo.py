@@ -41,6 +41,8 @@ from regulars.loyalty import tiers
 from regulars.loyalty.models import LoyaltyAccount, PointsEntry, Reward, StampProgress, Voucher
 from regulars.merchants import service as merchants
 from regulars.merchants.models import ApiKey, AuditEvent, Merchant, StaffUser, Store
+from regulars.referrals import service as referrals
+from regulars.referrals.models import Referral
 from tests.factories import make_merchant
 
 E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -446,6 +448,29 @@ def _check_trade(db: Database, started: datetime) -> None:
     assert refunded > 0
 
 
+def _check_referrals(db: Database) -> None:
+    """Members sent friends; some friends bought, which rewarded the member once each."""
+
+    def read(s: Session) -> None:
+        for merchant in s.scalars(select(Merchant)):
+            ctx = _ctx(merchant)
+            rows = s.scalars(select(Referral).where(Referral.merchant_id == merchant.id)).all()
+            assert len(rows) >= 5, merchant.slug
+            rewarded = [r for r in rows if r.status == "rewarded"]
+            assert rewarded, merchant.slug
+            rewards = s.scalar(
+                select(func.count()).where(
+                    PointsEntry.merchant_id == merchant.id, PointsEntry.reason == "referral_reward"
+                )
+            )
+            reversed_ = sum(r.status == "reversed" for r in rows)
+            assert rewards == len(rewarded) + reversed_
+            board = referrals.leaderboard(s, ctx, 100)
+            assert any(row["referrals"] > 0 for row in board)
+
+    db.run(read, write=False)
+
+
 def test_the_demo_seed_makes_both_shops_and_their_year_once(
     db: Database, client: TestClient
 ) -> None:
@@ -454,6 +479,7 @@ def test_the_demo_seed_makes_both_shops_and_their_year_once(
 
     _check_shops_and_customers(db, creds, SEEDED_AT)
     _check_trade(db, SEEDED_AT)
+    _check_referrals(db)
     for shop in creds["merchants"]:
         year = creds["year_of_trade"][shop["slug"]]
         assert year["sales"] == shop["sales"] > 200

@@ -29,6 +29,7 @@ from regulars.kit.lane import Lane
 from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
+from regulars.referrals.api import router as referrals_router
 from regulars.settings import Settings
 from regulars.web import pages
 from regulars.web.routing import error_page
@@ -88,6 +89,7 @@ def create_app(
         loyalty_router,
         merchants_router,
         customer_imports_router,
+        referrals_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

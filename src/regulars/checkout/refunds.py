@@ -17,6 +17,7 @@ from regulars.kit.context import Ctx
 from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.loyalty import rules
 from regulars.loyalty import sale as loyalty_sale
+from regulars.referrals import service as referrals
 
 
 def refund(
@@ -66,6 +67,8 @@ def refund(
         balance = _reverse_loyalty(
             session, ctx, purchase, lines, take, reversed_points, returned_points
         )
+        if all(line.refunded_quantity == line.quantity for line in lines):
+            referrals.sale_refunded(session, ctx, purchase.id)
     now = clock.now()
     result = {
         "refund_id": body.refund_id,

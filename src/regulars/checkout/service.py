@@ -52,6 +52,7 @@ from regulars.loyalty import ledger, rewards, rules, tiers
 from regulars.loyalty import sale as loyalty_sale
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
+from regulars.referrals import service as referrals
 
 __all__ = ["ReceiptConflict", "commit", "get_purchase", "qualifying_spend", "quote"]
 
@@ -180,8 +181,18 @@ def record_points(session: Session, ctx: Ctx, sale: Sale, purchase_id: uuid.UUID
         )
 
 
+def record_referral(session: Session, ctx: Ctx, sale: Sale, purchase_id: uuid.UUID) -> None:
+    if sale.member is not None:
+        rule, cid = sale.program.referral, sale.member.customer_id
+        referrals.sale_committed(session, ctx, rule, cid, purchase_id, sale.total)
+
+
 Record = Callable[[Session, Ctx, Sale, uuid.UUID], None]
-RECORD: tuple[tuple[str, Record], ...] = (("vouchers", consume_vouchers), ("points", record_points))
+RECORD: tuple[tuple[str, Record], ...] = (
+    ("vouchers", consume_vouchers),
+    ("points", record_points),
+    ("referrals", record_referral),
+)
 
 
 def work_out(session: Session, ctx: Ctx, body: CheckoutIn, got: Read, lock: bool) -> Sale:

@@ -18,13 +18,15 @@ from regulars.customers.schemas import (
 from regulars.kit.pagination import page_request
 from regulars.kit.schemas import Page
 from regulars.merchants.auth import Tx, tx
+from regulars.referrals import service as referrals
 
 router = APIRouter(tags=["customers"])
 
 
 @router.post("/customers", response_model=CustomerOut, status_code=201)
 def create_customer(body: CustomerCreate, t: Tx = Depends(tx)) -> object:
-    return t(service.create_customer, body)
+    """`referral_code`: the friend is attributed to that member (docs/referrals.md)."""
+    return t(referrals.create_customer, body)
 
 
 @router.get("/customers", response_model=Page[CustomerOut])

@@ -22,6 +22,7 @@ from regulars.kit.context import Ctx
 from regulars.kit.errors import InvalidField
 from regulars.loyalty import merge as loyalty_merge
 from regulars.merchants import service as merchants
+from regulars.referrals import service as referrals
 
 # Filled on the survivor only where it has none; tags and custom fields are combined.
 _GAPS = ("name", "phone", "email", "birthday", "anniversary", "locale")
@@ -37,6 +38,7 @@ def merge_customers(
     purchases = checkout_merge.move_purchases(session, ctx, other.id, survivor.id)
     moved = loyalty_merge.merge_into(session, ctx, survivor.id, other.id, spend=qualifying_spend)
     notes = _move_notes(session, ctx, other.id, survivor.id)
+    referred = referrals.merge_into(session, ctx, survivor.id, other.id)
     _take_consent(session, ctx, survivor, other)
     profile = _profile_gaps(survivor, other)
     customers.blank(session, ctx, other)  # frees its phone and email for the survivor
@@ -65,6 +67,7 @@ def merge_customers(
             "ledger_entries": moved.entries,
             "vouchers": moved.vouchers,
             "notes": notes,
+            "referrals": referred,
             "stamp_cards_completed": moved.stamp_cards_completed,
             "fields": sorted(profile),
         },

@@ -63,6 +63,10 @@ class _Profile(Schema):
 class CustomerCreate(_Profile):
     """At least a name, a phone or an email."""
 
+    referral_code: str | None = Field(
+        default=None, max_length=40, description="The code of the member who brought them"
+    )
+
 
 class CustomerUpdate(_Profile):
     """Only the fields sent are changed; null clears a field."""

@@ -17,6 +17,7 @@ from regulars.loyalty.program import (
     EarnRule,
     PointsPayment,
     Program,
+    ReferralRule,
     StampCard,
     Tier,
     Tiers,
@@ -113,6 +114,7 @@ def _seasons(today: date, month: int, day: int, days: int) -> list[tuple[date, d
 
 def bakery_program(today: date) -> Program:
     return Program(
+        referral=ReferralRule(family_tiers=["gold"]),  # gold members hand on a family code
         earn=EarnRule(points=1, per_amount=1000, category_multipliers={"cake": 200}),
         bonuses=Bonuses(
             birthday_month_percent=200,

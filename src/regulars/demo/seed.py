@@ -46,12 +46,15 @@ from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
 from regulars.merchants.models import Merchant
 from regulars.merchants.schemas import ApiKeyCreate, MerchantCreate, StaffCreate, StoreCreate
+from regulars.referrals import service as referrals
 
 BASE_URL = "http://127.0.0.1:8000"
 PASSWORD = "regulars-demo"
 KEY_NAME = "make run"
 SEED = 2026
 HISTORY_DAYS = 365
+REFERRED_SHARE = 0.12  # of customers, sent by a member
+AMBASSADORS = 12  # the earliest members, who send the friends
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -140,6 +143,8 @@ def _sign_up(
     days = sorted([0] + [rng.randrange(HISTORY_DAYS) for _ in people[1:]])
     emails: set[str] = set()
     members: list[sales.Member] = []
+    # Its own stream, so the people stay the same whatever the referrals draw.
+    word_of_mouth = random.Random(f"{SEED}:{shop.slug}:referrals")
     note_plan: list[tuple[datetime, uuid.UUID, str]] = []
     for person, offset in zip(people, days, strict=True):
         day = first_day + timedelta(days=offset)
@@ -150,6 +155,8 @@ def _sign_up(
         joined = _moment(rng, shop, day, now)
         with _at(session, joined):
             customer = customers.create_customer(session, desk["cashier"], profile, source="demo")
+            if members and word_of_mouth.random() < REFERRED_SHARE:
+                _referred(session, word_of_mouth, desk["cashier"], customer.id, members)
         attributes = profile.attributes or {}
         liked = attributes.get("favourite") or attributes.get("usual")
         members.append(
@@ -172,6 +179,29 @@ def _sign_up(
         with _at(session, when):
             customers.add_note(session, author, customer_id, NoteCreate(body=body))
     return members
+
+
+def _referred(
+    session: Session,
+    rng: random.Random,
+    cashier: Ctx,
+    customer_id: uuid.UUID,
+    members: Sequence[sales.Member],
+) -> None:
+    """The new customer names the member who sent them; a few early members send most friends
+    (the ambassadors the leaderboard is for), anyone else now and then. A refused referral (the
+    member's monthly cap) is skipped, as at a real till."""
+    if rng.random() < 0.3:  # anyone may send a friend, a friend too (a second degree)
+        referrer = rng.choice(members)
+    else:
+        pool = members[:AMBASSADORS]
+        referrer = pool[min(int(rng.paretovariate(1.2)) - 1, len(pool) - 1)]
+    code = referrals.code_for(session, cashier, referrer.id)
+    try:
+        with session.begin_nested():
+            referrals.refer_existing(session, cashier, customer_id, code)
+    except referrals.ReferralRefused:
+        pass
 
 
 def _seed_shop(

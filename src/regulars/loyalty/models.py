@@ -23,7 +23,9 @@ from regulars.customers.models import Customer
 from regulars.kit import clock
 from regulars.kit.models import Base, TenantMixin
 
-ENTRY_KINDS = ("earn", "bonus", "redeem", "payment", "refund", "expire", "adjust")
+ENTRY_KINDS = (
+    "earn", "bonus", "redeem", "payment", "refund", "expire", "adjust", "referral"
+)  # fmt: skip
 
 
 def _customer_fk() -> ForeignKeyConstraint:
@@ -71,7 +73,8 @@ class PointsEntry(TenantMixin, Base):
         _customer_fk(),
         CheckConstraint("points <> 0", name="nonzero"),
         CheckConstraint(
-            "kind IN ('earn', 'bonus', 'redeem', 'payment', 'refund', 'expire', 'adjust')",
+            "kind IN ('earn', 'bonus', 'redeem', 'payment', 'refund', 'expire', 'adjust',"
+            " 'referral')",
             name="kind",
         ),
         Index(None, "merchant_id", "customer_id", "id"),

@@ -129,6 +129,30 @@ class PointsPayment(Schema):
     max_percent: int = Field(default=50, ge=0, le=100, description="Cap: share of the total")
 
 
+class ReferralRule(Schema):
+    """What a referral gives (docs/referrals.md). The friend's welcome points come when they join
+    with a code; the referrer's points when the friend's first qualifying purchase commits."""
+
+    referrer_points: int = Field(
+        default=200, ge=0, le=1_000_000, description="Points the referrer earns per friend"
+    )
+    friend_points: int = Field(
+        default=100, ge=0, le=1_000_000, description="Welcome points for a friend who joins"
+    )
+    family_points: int = Field(
+        default=300, ge=0, le=1_000_000, description="Welcome points with a friends-and-family code"
+    )
+    min_spend: int = Field(
+        default=0, ge=0, description="A friend's purchase qualifies from this total (minor units)"
+    )
+    monthly_cap: int = Field(
+        default=10, ge=1, le=1000, description="Friends one member may bring per calendar month"
+    )
+    family_tiers: list[str] = Field(
+        default_factory=list, max_length=10, description="Tiers whose members get a family code"
+    )
+
+
 class Program(Schema):
     earn: EarnRule = Field(default_factory=EarnRule)
     bonuses: Bonuses = Field(default_factory=Bonuses)
@@ -136,6 +160,7 @@ class Program(Schema):
     tiers: Tiers = Field(default_factory=Tiers)
     expiry_months: int = Field(default=0, ge=0, le=120, description="0 = points never expire")
     points_payment: PointsPayment = Field(default_factory=PointsPayment)
+    referral: ReferralRule = Field(default_factory=ReferralRule)
 
     @model_validator(mode="after")
     def _unique_cards(self) -> Self:

@@ -16,7 +16,7 @@ from regulars.customers import service as customers
 from regulars.kit import clock
 from regulars.kit.context import Ctx
 from regulars.kit.money import exponent, to_decimal
-from regulars.loyalty import ledger, signup
+from regulars.loyalty import ledger, referral, signup
 from regulars.loyalty import rewards as loyalty_rewards
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program, in_language
@@ -31,6 +31,7 @@ KINDS = {
     "refund": N_("Refund"),
     "expire": N_("Expired"),
     "adjust": N_("Adjustment"),
+    "referral": N_("Referral"),
 }
 FIXED_REASONS = {
     "base": N_("Points for the purchase"),
@@ -41,6 +42,9 @@ FIXED_REASONS = {
     ledger.REFUND_PAYMENT: N_("Points payment given back (refund)"),
     ledger.REFUND_EARNED: N_("Points of returned items taken back"),
     ledger.EXPIRY: N_("Points expired"),
+    referral.WELCOME: N_("Welcome points for joining with a friend's code"),
+    referral.REWARD: N_("A friend you invited made their first purchase"),
+    referral.CLAWBACK: N_("Your friend's first purchase was refunded"),
 }
 # Other digits a cashier's keyboard may type; money is read as ASCII digits.
 _DIGITS = str.maketrans("၀၁၂၃၄၅၆၇၈၉໐໑໒໓໔໕໖໗໘໙٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 4)

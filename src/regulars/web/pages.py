@@ -6,10 +6,12 @@ from fastapi import APIRouter
 
 from regulars.web import i18n
 from regulars.web.portal import pages as portal
+from regulars.web.portal import referrals as portal_referrals
 from regulars.web.staff import customer_data, customer_edit, customer_merge, imports
 from regulars.web.staff import customers as staff
 from regulars.web.staff import history as staff_history
 from regulars.web.staff import loyalty as loyalty_pages
+from regulars.web.staff import referrals as referral_pages
 from regulars.web.till import pos
 
 router = APIRouter(include_in_schema=False)
@@ -24,5 +26,7 @@ router.include_router(loyalty_pages.router)
 router.include_router(pos.pages)
 router.include_router(pos.api)
 router.include_router(portal.router)
+router.include_router(referral_pages.router)
+router.include_router(portal_referrals.router)
 
 i18n.load_all()

@@ -11,6 +11,7 @@ import secrets
 import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -368,7 +369,13 @@ def _join_page(
 
 
 @router.get("/join")
-def join_form(request: Request, merchant: MerchantInfo = Depends(shop)) -> Response:
+def join_form(
+    request: Request,
+    ref: str = Query("", max_length=40),
+    merchant: MerchantInfo = Depends(shop),
+) -> Response:
+    if ref:  # a member's invitation link (web/portal/referrals.py)
+        return RedirectResponse(f"/p/{merchant.slug}/invited?ref={quote(ref)}", status_code=303)
     if _signed_in(request, merchant) is not None:
         return _home(merchant)
     return _join_page(request, merchant)

@@ -19,6 +19,7 @@ from regulars.kit.errors import Conflict, InvalidField, Unauthorized
 from regulars.kit.pagination import PageRequest, decode_cursor
 from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
+from regulars.referrals import service as referrals
 from regulars.web import history_view, i18n, loyalty_view
 from regulars.web.i18n import N_
 from regulars.web.render import page, scalable_svg
@@ -203,10 +204,12 @@ def create_customer(
     locale: str = Form("", max_length=16),
     tags: str = Form("", max_length=1000),
     consent: list[str] = Form([]),
+    referral_code: str = Form("", max_length=40),
     staff: Staff = Depends(current_staff),
     db: Database = Depends(database),
 ) -> Response:
     form = {"name": name, "phone": phone, "email": email, "birthday": birthday, "locale": locale}
+    form["referral_code"] = referral_code
     form = {k: v.strip() for k, v in form.items()}
     consent = [c for c in consent if c in CHANNELS]
     shown = dict(form, tags=tags, consent=consent)
@@ -223,7 +226,10 @@ def create_customer(
         errors = _field_errors(exc) | _contact_errors(staff, fields)
         return _new_form(request, staff, 422, form=shown, errors=errors)
     try:
-        customer = db.run(lambda s: customers.create_customer(s, staff.ctx, data, source="staff"))
+        customer = db.run(lambda s: referrals.create_customer(s, staff.ctx, data, source="staff"))
+    except referrals.ReferralRefused as exc:
+        error = referrals.REASONS[exc.reason_code]
+        return _new_form(request, staff, 422, form=shown, errors={"referral_code": error})
     except InvalidField as exc:
         return _new_form(request, staff, 422, form=shown, errors=_invalid_fields(exc))
     except Conflict:

@@ -42,7 +42,7 @@ ROW_FIELDS = {
         *(f"{base}_{lang}" for base in TRANSLATED["tier"] for lang in LANGS),
     ),
 }
-MONEY = {"earn_per_amount", "min_spend", "pay_point_value"}
+MONEY = {"earn_per_amount", "min_spend", "pay_point_value", "referral_min_spend"}
 ROW_MONEY = {("tier", "min_spend")}
 DEFAULTED = {("tier", "multiplier"), ("tier", "perks"), ("dp", "percent")}
 GENERIC = N_("This value is not valid.")
@@ -73,7 +73,13 @@ SIMPLE = {
     ("expiry_months",): "expiry_months",
     ("points_payment", "point_value"): "pay_point_value",
     ("points_payment", "max_percent"): "pay_max_percent",
+    ("referral", "referrer_points"): "referral_referrer_points",
+    ("referral", "friend_points"): "referral_friend_points",
+    ("referral", "family_points"): "referral_family_points",
+    ("referral", "min_spend"): "referral_min_spend",
+    ("referral", "monthly_cap"): "referral_monthly_cap",
 }
+FAMILY_TIERS = "referral_family_tiers"  # tier codes, comma separated
 LISTS = {
     ("earn", "category_multipliers"): "cat",
     ("earn", "product_multipliers"): "sku",
@@ -105,6 +111,12 @@ def to_form(program: Program, currency: str) -> dict[str, Any]:
         "pay_enabled": pay.enabled,
         "pay_point_value": major_text(pay.point_value, currency),
         "pay_max_percent": str(pay.max_percent),
+        "referral_referrer_points": str(program.referral.referrer_points),
+        "referral_friend_points": str(program.referral.friend_points),
+        "referral_family_points": str(program.referral.family_points),
+        "referral_min_spend": major_text(program.referral.min_spend, currency),
+        "referral_monthly_cap": str(program.referral.monthly_cap),
+        FAMILY_TIERS: ", ".join(program.referral.family_tiers),
     }
     rows: dict[str, list[dict[str, str]]] = {
         "cat": [{"key": k, "percent": str(v)} for k, v in earn.category_multipliers.items()],
@@ -163,6 +175,7 @@ def read_form(data: dict[str, Any]) -> dict[str, Any]:
     """The posted fields as the form shows them again: values, list rows (blank ones dropped)."""
     form: dict[str, Any] = {key: str(data.get(key, "")).strip() for key in SIMPLE.values()}
     form["pay_enabled"] = data.get("pay_enabled") in ("on", "true", "1")
+    form[FAMILY_TIERS] = str(data.get(FAMILY_TIERS, "")).strip()
     rows: dict[str, list[dict[str, str]]] = {}
     for name, fields in ROW_FIELDS.items():
         found = []
@@ -259,6 +272,14 @@ def _document(
             "point_value": v["pay_point_value"],
             "max_percent": v["pay_max_percent"],
         },
+        "referral": {
+            "referrer_points": v["referral_referrer_points"],
+            "friend_points": v["referral_friend_points"],
+            "family_points": v["referral_family_points"],
+            "min_spend": v["referral_min_spend"],
+            "monthly_cap": v["referral_monthly_cap"],
+            "family_tiers": [t.strip() for t in form[FAMILY_TIERS].split(",") if t.strip()],
+        },
     }
     cleaned: dict[str, Any] = _without_none(document)
     return cleaned
@@ -302,6 +323,8 @@ def _field_key(loc: tuple[Any, ...], rows: dict[str, list[dict[str, str]]]) -> s
         return name
     if loc == ("tiers",):
         return "tier"
+    if loc[:2] == ("referral", "family_tiers"):
+        return FAMILY_TIERS
     if loc[:1] == ("earn",):
         return "cat"  # the multiplier percents are checked together
     return "program"

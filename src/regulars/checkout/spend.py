@@ -1,0 +1,32 @@
+"""What customers spent, for other domains: money paid less money refunded, all time."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from regulars.checkout.models import Purchase
+from regulars.kit.context import Ctx
+
+
+def spend_by_customer(ctx: Ctx) -> Any:
+    """A subquery of (customer_id, spend) over the merchant's member sales."""
+    return (
+        select(
+            Purchase.customer_id.label("customer_id"),
+            func.sum(Purchase.total - Purchase.refunded_total).label("spend"),
+        )
+        .where(Purchase.merchant_id == ctx.merchant_id, Purchase.customer_id.is_not(None))
+        .group_by(Purchase.customer_id)
+        .subquery("spend")
+    )
+
+
+def has_bought(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> bool:
+    q = select(
+        exists().where(Purchase.merchant_id == ctx.merchant_id, Purchase.customer_id == customer_id)
+    )
+    return bool(session.scalar(q))

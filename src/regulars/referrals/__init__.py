@@ -1,0 +1,1 @@
+"""Referrals: members' codes, who brought whom, the referrer's reward, ambassador value."""
