@@ -4,6 +4,7 @@ the portal's loyalty parts (balance, vouchers, redeeming, history)."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -300,6 +301,51 @@ def test_portal_redeems_a_reward_and_shows_the_voucher(
     assert _count(db, Voucher) == 1
 
 
+def test_portal_asks_before_redeeming_with_the_balance_before_and_after(
+    client: TestClient, db: Database, channel: MemoryChannel
+) -> None:
+    shop = make_merchant(db)
+    mya = make_customer(db, shop, phone="09 7812 34567", locale="en")
+    cake = db.run(
+        lambda s: rewards.create_reward(
+            s,
+            shop.ctx,
+            RewardCreate(name="Free cake", kind="free_item", cost_points=20, sku="CAKE"),
+        )
+    )
+    give_points(db, shop, mya.id, 25)
+    base = _portal_sign_in(client, shop, channel, "09 7812 34567", "+959781234567")
+    card = client.get(base).text
+    confirm = base + f"rewards/{cake.id}"
+    assert (
+        f'href="{confirm}"' in card
+        and 'action="/p/' + shop.ctx.merchant.slug + '/redeem"' not in card
+    )
+    page = client.get(confirm)
+    assert page.status_code == 200
+    assert "Redeem “Free cake”?" in page.text
+    assert re.search(r'id="before">25<', page.text)
+    assert re.search(r'id="cost" dir="ltr">−20<', page.text)
+    assert re.search(r'id="after">5<', page.text)
+    assert "Yes, spend 20 points" in page.text
+    assert _count(db, Voucher) == 0  # asking spends nothing
+    form = {
+        "reward_id": str(cake.id),
+        "csrf": csrf_of(client, confirm),
+        "request_key": re.search(r'name="request_key" value="([^"]+)"', page.text).group(1),  # type: ignore[union-attr]
+    }
+    r = client.post(base + "redeem", data=form, follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, base + "#vouchers")
+    card = client.get(base).text
+    assert re.search(r'id="balance">5<', card)
+    assert "15 more points needed" in card and f'href="{confirm}"' not in card
+    short = client.get(confirm).text  # opened again from an old tab: says why, offers no button
+    assert "You do not have enough points for this reward yet." in short
+    assert "Yes, spend" not in short
+    assert client.get(base + f"rewards/{uuid.uuid4()}").status_code == 404
+    assert _count(db, Voucher) == 1
+
+
 def test_a_portal_redeem_form_sent_twice_spends_once(
     client: TestClient, db: Database, channel: MemoryChannel
 ) -> None:
@@ -314,7 +360,8 @@ def test_a_portal_redeem_form_sent_twice_spends_once(
     )
     give_points(db, shop, mya.id, 25)
     base = _portal_sign_in(client, shop, channel, "09 7812 34567", "+959781234567")
-    key = re.search(r'name="request_key" value="([^"]+)"', client.get(base).text)
+    confirm = base + f"rewards/{tea.id}"  # the step before spending: it draws the form's key
+    key = re.search(r'name="request_key" value="([^"]+)"', client.get(confirm).text)
     assert key is not None
     form = {"reward_id": str(tea.id), "csrf": csrf_of(client, base), "request_key": key.group(1)}
     for _ in range(2):
@@ -322,7 +369,7 @@ def test_a_portal_redeem_form_sent_twice_spends_once(
         assert r.status_code == 303
     assert _count(db, Voucher) == 1
     assert re.search(r'id="balance">15<', client.get(base).text)
-    newer = re.search(r'name="request_key" value="([^"]+)"', client.get(base).text)
+    newer = re.search(r'name="request_key" value="([^"]+)"', client.get(confirm).text)
     assert newer is not None and newer.group(1) != key.group(1)
     client.post(base + "redeem", data=form | {"request_key": newer.group(1)})
     assert _count(db, Voucher) == 2

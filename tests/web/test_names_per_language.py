@@ -29,7 +29,8 @@ def _translated_program(db: Database, shop: Shop) -> None:
         program.tiers.levels = [
             Tier(code="member", name="Member", min_spend=0, perks="Free water",
                  names={"ur": "ممبر"}, perks_i18n={"ur": "مفت پانی"}),
-            Tier(code="gold", name="Gold", min_spend=10_000_000, names={"ur": "گولڈ"}),
+            Tier(code="gold", name="Gold", min_spend=10_000_000, names={"ur": "گولڈ"},
+                 multiplier=150, perks="Free delivery", perks_i18n={"ur": "مفت ڈیلیوری"}),
         ]  # fmt: skip
         program.stamp_cards = [
             StampCard(code="tea", name="Tea card", categories=["tea"], stamps_required=2,
@@ -92,6 +93,9 @@ def test_portal_shows_rewards_vouchers_tiers_and_perks_in_the_customers_language
     card = client.get(base).text
     assert card.count("فون کور") == 2  # the catalogue and the open voucher
     assert "Phone case" not in card
+    # this tier's perks and what the next tier adds, both in Urdu
+    assert "مفت پانی" in card and "مفت ڈیلیوری" in card and "گولڈ" in card
+    assert "Free water" not in card and "Free delivery" not in card
     history = client.get(base + "history").text
     assert "فون کور" in history  # the redemption's reason
     staff = TestClient(client.app)

@@ -181,7 +181,8 @@ def test_cashier_rings_up_a_sale_and_the_portal_shows_it(
     _portal_sign_in(card, live_server, lahore.ctx.merchant.slug, "0300 1234567", "+923001234567")
     assert card.get_attribute("html", "dir") == "rtl"
     assert card.inner_text("#balance") == "4,850"
-    card.click("#rewards button")  # the customer redeems for themselves
+    card.click("#rewards a.button")  # the customer redeems for themselves, after a question
+    card.click(".confirm-redeem button[type=submit]")
     card.wait_for_url("**/#vouchers")
     assert card.inner_text("#balance") == "4,750"
     assert card.locator(".voucher .qr svg").count() == 1

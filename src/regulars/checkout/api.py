@@ -4,13 +4,22 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from regulars.checkout import refunds, service
-from regulars.checkout.schemas import CheckoutIn, CheckoutOut, RefundIn, RefundOut
+from regulars.checkout import history, refunds, service
+from regulars.checkout.schemas import (
+    CheckoutIn,
+    CheckoutOut,
+    InsightsOut,
+    PurchaseOut,
+    RefundIn,
+    RefundOut,
+)
 from regulars.kit import lane
+from regulars.kit.pagination import page_request
+from regulars.kit.schemas import Page
 from regulars.merchants.auth import Tx, tx
 
 router = APIRouter(tags=["checkout"])
@@ -81,3 +90,18 @@ def refund(purchase_id: uuid.UUID, body: RefundIn, t: Tx = Depends(tx)) -> Respo
 @router.get("/purchases/{purchase_id}", response_model=CheckoutOut)
 def get_purchase(purchase_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
     return t(service.purchase_result, purchase_id)
+
+
+@router.get("/customers/{customer_id}/purchases", response_model=Page[PurchaseOut])
+def customer_purchases(
+    customer_id: uuid.UUID,
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = Query(None, max_length=64),
+    t: Tx = Depends(tx),
+) -> object:
+    return t(history.purchases, customer_id, page_request(limit, cursor))
+
+
+@router.get("/customers/{customer_id}/insights", response_model=InsightsOut)
+def customer_insights(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
+    return t(history.insights, customer_id)

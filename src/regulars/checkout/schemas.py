@@ -114,3 +114,58 @@ def canonical(body: Any) -> dict[str, Any]:
     defaults do not make two identical sales look different."""
     data: dict[str, Any] = body.model_dump(mode="json")
     return data
+
+
+class PurchaseLineOut(Schema):
+    line_no: int
+    sku: str
+    name: str
+    category: str
+    quantity: int
+    unit_price: int = Field(description="Minor units")
+    discount: int = Field(description="Minor units taken off this line by vouchers")
+    net: int = Field(description="Minor units: quantity × unit_price − discount")
+    refunded_quantity: int
+
+
+class PurchaseOut(Schema):
+    id: uuid.UUID
+    receipt_id: str
+    store_id: uuid.UUID
+    currency: str
+    subtotal: int
+    discount_total: int
+    points_value: int = Field(description="Minor units paid with points")
+    total: int = Field(description="Minor units paid in money")
+    refunded_total: int = Field(description="Minor units given back by refunds")
+    points_earned: int
+    points_redeemed: int = Field(description="Points that paid part of the sale")
+    created_at: datetime
+    lines: list[PurchaseLineOut]
+
+
+class FavouriteItem(Schema):
+    sku: str
+    name: str = Field(description="As it was last sold to this customer")
+    category: str
+    quantity: int = Field(description="Units bought, less units refunded")
+
+
+class FavouriteCategory(Schema):
+    category: str
+    quantity: int = Field(description="Units bought, less units refunded")
+
+
+class InsightsOut(Schema):
+    customer_id: uuid.UUID
+    currency: str
+    visits: int = Field(description="Purchases, refunded ones included")
+    first_visit_at: datetime | None
+    last_visit_at: datetime | None
+    lifetime_spend: int = Field(description="Minor units paid in money, less refunds")
+    average_days_between_visits: float | None = Field(
+        description="Days from the first to the last visit over the gaps between visits, "
+        "one decimal; null before a second visit"
+    )
+    favourite_items: list[FavouriteItem] = Field(description="Top 5 by quantity kept")
+    favourite_categories: list[FavouriteCategory] = Field(description="Top 5 by quantity kept")

@@ -165,10 +165,13 @@ class TierOut(Schema):
     qualifying_spend: int = 0
     next_code: str | None = None
     next_name: str | None = None
+    next_multiplier: int | None = None
+    next_perks: str = ""
     spend_to_next: int | None = None
     names: dict[str, str] = Field(default_factory=dict, description="`name` in other languages")
     perks_i18n: dict[str, str] = Field(default_factory=dict)
     next_names: dict[str, str] = Field(default_factory=dict)
+    next_perks_i18n: dict[str, str] = Field(default_factory=dict)
 
 
 class LoyaltySummary(Schema):

@@ -105,10 +105,13 @@ class TierOut(TypedDict):
     qualifying_spend: int
     next_code: str | None
     next_name: str | None
+    next_multiplier: int | None
+    next_perks: str
     spend_to_next: int | None
     names: dict[str, str]  # `name` in other languages
     perks_i18n: dict[str, str]
     next_names: dict[str, str]
+    next_perks_i18n: dict[str, str]
 
 
 def tier_out(program: Program, spend: int, code: str | None) -> TierOut:
@@ -125,10 +128,13 @@ def tier_out(program: Program, spend: int, code: str | None) -> TierOut:
         "qualifying_spend": spend,
         "next_code": upcoming.code if upcoming else None,
         "next_name": upcoming.name if upcoming else None,
+        "next_multiplier": upcoming.multiplier if upcoming else None,
+        "next_perks": upcoming.perks if upcoming else "",
         "spend_to_next": max(0, upcoming.min_spend - spend) if upcoming else None,
         "names": plain(tier.names) if tier else {},
         "perks_i18n": plain(tier.perks_i18n) if tier else {},
         "next_names": plain(upcoming.names) if upcoming else {},
+        "next_perks_i18n": plain(upcoming.perks_i18n) if upcoming else {},
     }
 
 

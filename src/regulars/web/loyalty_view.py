@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
 
 from regulars.customers import service as customers
@@ -114,6 +115,7 @@ def localize_tier(tier: dict[str, Any], lang: str) -> dict[str, Any]:
     out["perks"] = in_language(tier.get("perks") or "", tier.get("perks_i18n"), lang)
     if tier.get("next_name"):
         out["next_name"] = in_language(tier["next_name"], tier.get("next_names"), lang)
+    out["next_perks"] = in_language(tier.get("next_perks") or "", tier.get("next_perks_i18n"), lang)
     return out
 
 
@@ -163,6 +165,27 @@ def tier_progress(tier: dict[str, Any]) -> int:
     return 100 if target <= 0 else min(100, spend * 100 // target)
 
 
+def times_text(percent: int | None, lang: str) -> str | None:
+    """A tier's points multiplier in the reader's number format (150 -> "1.5", Lao "1,5"); None
+    for 1x, which adds nothing worth saying."""
+    if not percent or percent == 100:
+        return None
+    return str(format_decimal(Decimal(percent) / 100, locale=lang))
+
+
+def tier_view(tier: dict[str, Any], currency: str, lang: str) -> dict[str, Any]:
+    """`loyalty.service.tier_out` with what the pages add: progress, money and multipliers as
+    text, names and perks in the reader's language. What the next tier adds is its multiplier,
+    its perks and the spend still needed."""
+    out = localize_tier(tier, lang)
+    out["progress"] = tier_progress(out)
+    if out.get("spend_to_next"):
+        out["to_next_text"] = i18n.money(out["spend_to_next"], currency, lang)
+    out["multiplier_text"] = times_text(out.get("multiplier"), lang)
+    out["next_multiplier_text"] = times_text(out.get("next_multiplier"), lang)
+    return out
+
+
 def birthday_this_month(birthday: date | None, timezone: str) -> bool:
     return birthday is not None and birthday.month == clock.today(timezone).month
 
@@ -173,10 +196,7 @@ def card(session: Session, ctx: Ctx, customer_id: uuid.UUID, lang: str) -> dict[
     found = loyalty.summary(session, ctx, customer.id)
     program = loyalty.current_program(session, ctx)[1]
     currency = ctx.merchant.currency
-    tier = localize_tier(found["tier"], lang)
-    tier["progress"] = tier_progress(tier)
-    if tier.get("spend_to_next"):
-        tier["to_next_text"] = i18n.money(tier["spend_to_next"], currency, lang)
+    tier = tier_view(found["tier"], currency, lang)
     rewards = [
         {
             "id": str(r.id),

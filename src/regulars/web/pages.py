@@ -12,6 +12,7 @@ from regulars.web.staff import coupons as coupon_pages
 from regulars.web.staff import customer_data, customer_edit, customer_merge, imports
 from regulars.web.staff import customers as staff
 from regulars.web.staff import events as event_pages
+from regulars.web.staff import history as staff_history
 from regulars.web.staff import loyalty as loyalty_pages
 from regulars.web.staff import referrals as referral_pages
 from regulars.web.till import pos
@@ -23,6 +24,7 @@ router.include_router(staff.router)
 router.include_router(customer_edit.router)
 router.include_router(customer_data.router)
 router.include_router(customer_merge.router)
+router.include_router(staff_history.router)
 router.include_router(loyalty_pages.router)
 router.include_router(coupon_pages.router)
 router.include_router(pos.pages)

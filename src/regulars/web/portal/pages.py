@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -21,14 +22,15 @@ from regulars.customers import service as customers
 from regulars.customers.schemas import CustomerUpdate
 from regulars.db import Database
 from regulars.events import clubs
+from regulars.kit import clock
 from regulars.kit.context import Actor, Ctx, MerchantInfo
 from regulars.kit.errors import Conflict, InvalidField, NotFound, TooManyRequests
-from regulars.kit.pagination import PageRequest, decode_cursor
+from regulars.kit.pagination import PageRequest, decode_cursor, page_request
 from regulars.loyalty import ledger, rewards
 from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
 from regulars.messaging.channels import Channel, ConsoleChannel
-from regulars.web import i18n, loyalty_view
+from regulars.web import history_view, i18n, loyalty_view
 from regulars.web.i18n import N_
 from regulars.web.render import code_qr, page, scalable_svg
 from regulars.web.routing import PageRoute, database
@@ -42,6 +44,7 @@ REDEEM_ERRORS = {
     "out-of-stock": N_("This reward is out of stock."),
     "early-access": N_("This reward is only for members of a higher tier for now."),
 }
+NOT_OFFERED = N_("This reward is not offered now.")
 TOO_MANY = N_("Too many attempts. Wait a few minutes and try again.")
 SMS = N_("%(shop)s: your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
 
@@ -131,8 +134,6 @@ def _card_page(
         shop=merchant,
         qr_svg=qr,
         voucher_qr=voucher_qr,
-        # One key per rendered form: a double tap or a resent form replays, a new page is new.
-        redeem_key=secrets.token_urlsafe(16),
         error=error,
         tz=merchant.timezone,
         **view,
@@ -147,6 +148,56 @@ def home(
     if customer_id is None:
         return _sign_in_page(request, merchant)
     return _card_page(request, merchant, db, customer_id)
+
+
+@router.get("/rewards/{reward_id}")
+def confirm_redeem(
+    request: Request,
+    reward_id: uuid.UUID,
+    merchant: MerchantInfo = Depends(shop),
+    db: Database = Depends(database),
+) -> Response:
+    """The step before spending points: the reward, its cost, the balance now and after."""
+    customer_id = _signed_in(request, merchant)
+    if customer_id is None:
+        return _home(merchant)
+    ctx = _customer_ctx(merchant, customer_id)
+    lang_hint = _remembered_lang(request)
+
+    def load(s: Session) -> dict[str, Any]:
+        customer = customers.get_customer(s, ctx, customer_id)
+        lang = i18n.choose(customer.locale, lang_hint, merchant.locale)
+        offered = rewards.list_rewards(s, ctx, active_only=True)
+        valid_days = {str(r.id): r.valid_days for r in offered}
+        return loyalty_view.card(s, ctx, customer_id, lang) | {"lang": lang, "days": valid_days}
+
+    try:
+        view = db.run(load, write=False)
+    except NotFound:
+        pop_entry(request, "portal", str(merchant.id))
+        return _home(merchant)
+    reward = next((r for r in view["rewards"] if r["id"] == str(reward_id)), None)
+    if reward is None:
+        return _card_page(request, merchant, db, customer_id, 404, NOT_OFFERED)
+    error = None
+    if reward["stock"] == 0:
+        error = REDEEM_ERRORS["out-of-stock"]
+    elif not reward["affordable"]:
+        error = REDEEM_ERRORS["insufficient-points"]
+    return page(
+        request,
+        "portal/redeem.html",
+        view["lang"],
+        shop=merchant,
+        reward=reward,
+        balance=view["balance"],
+        after=view["balance"] - reward["cost"],
+        valid_until=clock.now() + timedelta(days=view["days"][reward["id"]]),
+        tz=merchant.timezone,
+        error=error,
+        # One key per drawn page: a double tap or a resent form replays, a new page is new.
+        redeem_key=secrets.token_urlsafe(16),
+    )
 
 
 @router.post("/redeem", dependencies=[Depends(check_csrf)])
@@ -167,8 +218,7 @@ def redeem(
     except (ledger.InsufficientPoints, rewards.OutOfStock, rewards.EarlyAccessOnly) as exc:
         return _card_page(request, merchant, db, customer_id, 409, REDEEM_ERRORS[exc.slug])
     except (Conflict, NotFound):
-        error = N_("This reward is not offered now.")
-        return _card_page(request, merchant, db, customer_id, 409, error)
+        return _card_page(request, merchant, db, customer_id, 409, NOT_OFFERED)
     return RedirectResponse(f"/p/{merchant.slug}/#vouchers", status_code=303)
 
 
@@ -210,6 +260,38 @@ def history(
     return page(
         request,
         "portal/history.html",
+        view.pop("lang"),
+        shop=merchant,
+        tz=merchant.timezone,
+        first_page=cursor is None,
+        **view,
+    )
+
+
+@router.get("/purchases")
+def purchases(
+    request: Request,
+    cursor: str | None = Query(None, max_length=64),
+    merchant: MerchantInfo = Depends(shop),
+    db: Database = Depends(database),
+) -> Response:
+    """The customer's own purchases, newest first, with what they buy most on the first page."""
+    customer_id = _signed_in(request, merchant)
+    if customer_id is None:
+        return _home(merchant)
+    ctx = _customer_ctx(merchant, customer_id)
+    req = page_request(HISTORY_PAGE, cursor)
+    lang_hint = _remembered_lang(request)
+
+    def load(s: Session) -> dict[str, Any]:
+        customer = customers.get_customer(s, ctx, customer_id)
+        lang = i18n.choose(customer.locale, lang_hint, merchant.locale)
+        return {"lang": lang} | history_view.purchase_history(s, ctx, customer_id, req, lang)
+
+    view = db.run(load, write=False)
+    return page(
+        request,
+        "portal/purchases.html",
         view.pop("lang"),
         shop=merchant,
         tz=merchant.timezone,

@@ -20,11 +20,12 @@ from regulars.kit.pagination import PageRequest, decode_cursor
 from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
 from regulars.referrals import service as referrals
-from regulars.web import i18n, loyalty_view
+from regulars.web import history_view, i18n, loyalty_view
 from regulars.web.i18n import N_
 from regulars.web.render import page, scalable_svg
 from regulars.web.routing import PageRoute, Staff, current_staff, database, request_lang
 from regulars.web.session import check_csrf, client_ip, limits, safe_next
+from regulars.web.staff.history import LATEST
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 25
@@ -263,6 +264,9 @@ def _customer_view(session: Session, staff: Staff, customer_id: uuid.UUID) -> di
         "consent": customer.consent,
         "timeline": entries,
         "qr": customers.member_qr(customer.member_code),
+        "history": history_view.purchase_history(
+            session, staff.ctx, customer.id, PageRequest(limit=LATEST), staff.lang
+        ),
     }
 
 

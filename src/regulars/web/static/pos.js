@@ -98,7 +98,7 @@
   function shownCard() { return state.customer || (after && after.card) || null; }
 
   // --- customer card ----------------------------------------------------------------------
-  var CARD_PARTS = [renderWho, renderStats, renderStamps, renderVouchers, renderRewards];
+  var CARD_PARTS = [renderWho, renderStats, renderPerksAndUsual, renderStamps, renderVouchers, renderRewards];
 
   function renderCard() {
     var c = shownCard();
@@ -131,6 +131,36 @@
     var stamps = $("c-stamps");
     stamps.textContent = "";
     c.stamps.forEach(function (s) { stamps.appendChild(stampItem(s)); });
+  }
+
+  // The tier's perks, what the next tier adds, and the customer's usual basket.
+  function renderPerksAndUsual(c) {
+    var t = c.tier, perks = $("c-perks");
+    perks.textContent = "";
+    function block(title, times, text, fallback) {
+      if (!times && !text && !fallback) return;
+      var div = el("div", "perks");
+      div.appendChild(el("h3", null, title));
+      if (times) div.appendChild(el("p", "small", fmt(T.times, { times: times })));
+      if (text) div.appendChild(el("p", "perk-text", text));
+      if (!times && !text) div.appendChild(el("p", "muted small", fallback));
+      perks.appendChild(div);
+    }
+    if (t.name) block(fmt(T.tier_perks, { tier: t.name }), t.multiplier_text, t.perks, "");
+    if (t.next_name) block(fmt(T.next_adds, { tier: t.next_name }), t.next_multiplier_text, t.next_perks, T.no_perks);
+    var usual = c.usual || [];
+    show($("c-usual"), usual.length > 0 && !!state.customer);  // not on a finished sale's card
+    $("c-usual-items").textContent = usual.map(function (u) {
+      return num(u.quantity) + " × " + (u.name || u.sku) + " (" + u.price_text + ")";
+    }).join(", ");
+    $("c-usual-add").disabled = frozen();
+  }
+
+  function addUsual() {
+    if (!state.customer || frozen()) return;
+    (state.customer.usual || []).forEach(function (u) {
+      addLine({ sku: u.sku, name: u.name, category: u.category, quantity: u.quantity, price: u.price });
+    });  // like a quick pick, it leaves the focus where it is: no phone keyboard pops up
   }
 
   function stampItem(s) {
@@ -824,6 +854,7 @@
     $("points").value = state.points;
     changed();
   });
+  $("c-usual-add").addEventListener("click", addUsual);
   $("commit").addEventListener("click", commit);
   $("bar-charge").addEventListener("click", commit);
   $("new-sale").addEventListener("click", newSale);

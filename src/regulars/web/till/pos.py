@@ -34,7 +34,7 @@ from regulars.loyalty.program import Program
 from regulars.merchants import service as merchants
 from regulars.offers import service as offers
 from regulars.offers.reasons import REASONS, reason_text
-from regulars.web import i18n, loyalty_view
+from regulars.web import history_view, i18n, loyalty_view
 from regulars.web.i18n import N_
 from regulars.web.render import page
 from regulars.web.routing import (
@@ -105,6 +105,10 @@ SCRIPT_TEXTS = {
     "bar_items": N_("Items: %(count)s"),
     "added": N_("Added: %(name)s"),
     "coupon_dropped": N_("Coupon %(code)s removed: %(reason)s"),
+    "tier_perks": N_("%(tier)s perks"),
+    "times": N_("%(times)s× points on every purchase"),
+    "next_adds": N_("What %(tier)s adds"),
+    "no_perks": N_("No perks listed for this tier yet."),
 }
 COUPON_CHECKS = RateLimiter(60, 60)  # per till (client address): guessing codes is pointless
 
@@ -280,6 +284,10 @@ def card_json(c: dict[str, Any], staff: Staff) -> dict[str, Any]:
             "next_name": tier["next_name"],
             "progress": tier["progress"],
             "to_next": tier.get("to_next_text"),
+            "perks": tier["perks"],
+            "multiplier_text": tier["multiplier_text"],
+            "next_perks": tier["next_perks"],
+            "next_multiplier_text": tier["next_multiplier_text"],
         },
         "stamps": [
             {"name": s["name"], "stamps": s["stamps"], "required": s["required"]}
@@ -300,6 +308,12 @@ def card_json(c: dict[str, Any], staff: Staff) -> dict[str, Any]:
         "rewards": [{k: v for k, v in r.items() if k != "early_until"} for r in c["rewards"]],
         "birthday_month": c["birthday_month"],
     }
+
+
+def _card(session: Session, staff: Staff, customer_id: uuid.UUID) -> dict[str, Any]:
+    """The card with the customer's usual basket (what they buy on most visits)."""
+    found = card_json(loyalty_view.card(session, staff.ctx, customer_id, staff.lang), staff)
+    return found | {"usual": history_view.usual_basket(session, staff.ctx, customer_id, staff.lang)}
 
 
 def _sale_json(
@@ -511,7 +525,7 @@ def _find(session: Session, staff: Staff, q: str) -> dict[str, Any]:
             found = customers.lookup(session, ctx, code=q)
         except (NotFound, InvalidField):
             raise InvalidField("q", "no such customer") from None
-    return card_json(loyalty_view.card(session, ctx, found.id, staff.lang), staff)
+    return _card(session, staff, found.id)
 
 
 @api.get("/customer")
@@ -533,7 +547,7 @@ def customer_card(
     found = _run(
         staff,
         db,
-        lambda s: card_json(loyalty_view.card(s, staff.ctx, customer_id, staff.lang), staff),
+        lambda s: _card(s, staff, customer_id),
         write=False,
     )
     return found if isinstance(found, JSONResponse) else _json(found)
@@ -645,8 +659,8 @@ def redeem(
         voucher, _balance = rewards.redeem(
             s, staff.ctx, data.customer_id, data.reward_id, data.request_key
         )
-        card = loyalty_view.card(s, staff.ctx, data.customer_id, staff.lang)
-        return {"voucher": voucher.code, "name": voucher.name, "card": card_json(card, staff)}
+        card = _card(s, staff, data.customer_id)
+        return {"voucher": voucher.code, "name": voucher.name, "card": card}
 
     found = _run(staff, db, work)
     if isinstance(found, JSONResponse):
