@@ -96,19 +96,27 @@ def _events_page(
         }
 
     view = db.run(load, write=False)
-    return page(
+    return _page(
         request,
+        staff,
         "staff/events.html",
-        staff.lang,
-        status=status,
-        staff=staff,
-        section="events",
+        "events",
+        status,
         form=form or {"capacity": "30", "guests_allowed": "1", "tiers": [], "tags": ""},
         errors=errors_ or {},
-        tz=staff.ctx.merchant.timezone,
         manager=staff.ctx.actor.at_least("manager"),
         **view,
     )
+
+
+def _page(
+    request: Request, staff: Staff, template: str, section: str, status: int, **values: Any
+) -> Response:
+    """A staff page of events or clubs, in the staff member's language and the shop's time."""
+    return page(
+        request, template, staff.lang, status=status, staff=staff, section=section,
+        tz=staff.ctx.merchant.timezone, **values,
+    )  # fmt: skip
 
 
 @router.get("/events")
@@ -183,16 +191,14 @@ def _event_page(
         }
 
     view = db.run(load, write=False)
-    return page(
+    return _page(
         request,
+        staff,
         "staff/event.html",
-        staff.lang,
-        status=status,
-        staff=staff,
-        section="events",
+        "events",
+        status,
         error=error,
         typed=typed,
-        tz=staff.ctx.merchant.timezone,
         **view,
     )
 
@@ -254,16 +260,14 @@ def _door_page(
         return {"event": event, "inside": inside}
 
     view = db.run(load, write=False)
-    return page(
+    return _page(
         request,
+        staff,
         "staff/door.html",
-        staff.lang,
-        status=status,
-        staff=staff,
-        section="events",
+        "events",
+        status,
         result=result,
         error=error,
-        tz=staff.ctx.merchant.timezone,
         **view,
     )
 
@@ -308,13 +312,12 @@ def _clubs_page(
     errors_: dict[str, str] | None = None,
 ) -> Response:
     found = db.run(lambda s: club_service.list_clubs(s, staff.ctx), write=False)
-    return page(
+    return _page(
         request,
+        staff,
         "staff/clubs.html",
-        staff.lang,
-        status=status,
-        staff=staff,
-        section="clubs",
+        "clubs",
+        status,
         clubs=found,
         form=form or {"name": "", "multiplier": "100", "perk": ""},
         errors=errors_ or {},
@@ -371,16 +374,14 @@ def _club_page(
         return {"club": club, "members": club_service.members(s, staff.ctx, club_id)}
 
     view = db.run(load, write=False)
-    return page(
+    return _page(
         request,
+        staff,
         "staff/club.html",
-        staff.lang,
-        status=status,
-        staff=staff,
-        section="clubs",
+        "clubs",
+        status,
         error=error,
         typed=typed,
-        tz=staff.ctx.merchant.timezone,
         **view,
     )
 
