@@ -23,6 +23,7 @@ from regulars.customers.imports.api import router as customer_imports_router
 from regulars.daily import DailyJobs
 from regulars.db import Database
 from regulars.events.api import router as events_router
+from regulars.feedback.api import router as feedback_router
 from regulars.kit import problems
 from regulars.kit.accesslog import AccessLog
 from regulars.kit.idempotency import IdempotencyMiddleware
@@ -94,6 +95,7 @@ def create_app(
         referrals_router,
         offers_router,
         events_router,
+        feedback_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

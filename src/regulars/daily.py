@@ -32,6 +32,9 @@ from sqlalchemy.orm import Session
 
 from regulars.checkout import service as checkout
 from regulars.db import Database, JobsStopped
+from regulars.feedback import awards as feedback_awards
+from regulars.feedback import jobs as feedback
+from regulars.feedback import tickets as feedback_tickets
 from regulars.kit import clock, idempotency
 from regulars.kit.context import SYSTEM, Ctx
 from regulars.kit.ids import new_id
@@ -101,6 +104,9 @@ JOBS: dict[str, Job] = {
     "points.expire": Job(_points_due, _expire_points, "points"),
     "tiers.recompute": Job(tiers.accounts, _recompute_tier, "tier_changes"),
     "idempotency.purge": Job(_merchant, _purge_keys, "keys_purged", "merchants"),
+    "surveys.send": Job(feedback.visits_due, feedback.survey_one, "surveys"),
+    "tickets.sla": Job(feedback_tickets.overdue, feedback.ticket_one, "alerts", "tickets"),
+    "engagement.profile": Job(feedback_awards.profiles_due, feedback.profile_one, "awards"),
 }
 
 

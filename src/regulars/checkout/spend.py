@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -30,3 +31,26 @@ def has_bought(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> bool:
         exists().where(Purchase.merchant_id == ctx.merchant_id, Purchase.customer_id == customer_id)
     )
     return bool(session.scalar(q))
+
+
+def latest_member_sales(
+    session: Session, ctx: Ctx, since: datetime, until: datetime
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(customer_id, purchase_id) of each member's newest sale in [since, until), not fully
+    refunded: one per customer, for messages that follow a visit (a survey, a thank-you)."""
+    p = Purchase
+    rows = session.execute(
+        select(p.customer_id, p.id, p.created_at)
+        .where(
+            p.merchant_id == ctx.merchant_id,
+            p.customer_id.is_not(None),
+            p.created_at >= since,
+            p.created_at < until,
+            (p.refunded_total < p.total) | (p.total == 0),
+        )
+        .order_by(p.customer_id, p.created_at.desc(), p.id)
+    ).all()
+    out: dict[uuid.UUID, uuid.UUID] = {}
+    for customer_id, purchase_id, _at in rows:
+        out.setdefault(customer_id, purchase_id)
+    return list(out.items())

@@ -153,6 +153,20 @@ class ReferralRule(Schema):
     )
 
 
+class EngagementRule(Schema):
+    """Points for what a customer does besides buying (docs/feedback.md): each is given once per
+    survey, review or post approved by staff, and once for a completed profile."""
+
+    survey_points: int = Field(default=10, ge=0, le=1_000_000, description="Per survey answered")
+    review_points: int = Field(default=20, ge=0, le=1_000_000, description="Per approved review")
+    post_points: int = Field(
+        default=20, ge=0, le=1_000_000, description="Per approved social-media post"
+    )
+    profile_points: int = Field(
+        default=10, ge=0, le=1_000_000, description="Once, for name, email and birthday filled in"
+    )
+
+
 class Program(Schema):
     earn: EarnRule = Field(default_factory=EarnRule)
     bonuses: Bonuses = Field(default_factory=Bonuses)
@@ -161,6 +175,7 @@ class Program(Schema):
     expiry_months: int = Field(default=0, ge=0, le=120, description="0 = points never expire")
     points_payment: PointsPayment = Field(default_factory=PointsPayment)
     referral: ReferralRule = Field(default_factory=ReferralRule)
+    engagement: EngagementRule = Field(default_factory=EngagementRule)
 
     @model_validator(mode="after")
     def _unique_cards(self) -> Self:
