@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import regulars.kit.models
 
 revision: str = "0018"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
