@@ -52,5 +52,6 @@ def latest_member_sales(
     ).all()
     out: dict[uuid.UUID, uuid.UUID] = {}
     for customer_id, purchase_id, _at in rows:
-        out.setdefault(customer_id, purchase_id)
+        if customer_id is not None:
+            out.setdefault(customer_id, purchase_id)
     return list(out.items())

@@ -17,11 +17,15 @@ from regulars.feedback.models import Review
 from regulars.feedback.schemas import ReviewCreate
 from regulars.kit import clock
 from regulars.kit.context import Ctx
-from regulars.kit.errors import Conflict, NotFound
+from regulars.kit.errors import Conflict, InvalidField, NotFound
 from regulars.merchants import service as merchants
 
 
 def submit(session: Session, ctx: Ctx, data: ReviewCreate) -> Review:
+    if data.kind == "post" and data.url is None:
+        raise InvalidField("url", "a post needs its link")
+    if data.kind == "review" and data.body is None and data.rating is None:
+        raise InvalidField("body", "a review needs words or a rating")
     customers.get_customer(session, ctx, data.customer_id, details=False)
     review = Review(
         merchant_id=ctx.merchant_id,

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import Field, HttpUrl, field_validator, model_validator
+from pydantic import Field, HttpUrl, field_validator
 
 from regulars.kit.schemas import Schema
 
@@ -120,14 +120,6 @@ class ReviewCreate(Schema):
     url: HttpUrl | None = Field(default=None, description="The post's address (kind post)")
 
     _clean = field_validator("body")(lambda cls, v: _text(v))
-
-    @model_validator(mode="after")
-    def _content(self) -> Self:
-        if self.kind == "post" and self.url is None:
-            raise ValueError("url: a post needs its link")
-        if self.kind == "review" and self.body is None and self.rating is None:
-            raise ValueError("body: a review needs words or a rating")
-        return self
 
 
 class ReviewOut(Schema):

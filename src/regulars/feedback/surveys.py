@@ -133,9 +133,12 @@ def results(session: Session, ctx: Ctx, start: date, end: date) -> dict[str, Any
         )
     ).all()
     months: dict[str, list[tuple[str, int]]] = {}
+    every: list[tuple[str, int]] = []
     for kind, score, at in rows:
+        if score is None or at is None:
+            continue
+        every.append((kind, score))
         months.setdefault(at.astimezone(tz).strftime("%Y-%m"), []).append((kind, score))
-    every = [(k, s) for k, s, _ in rows]
     return {
         "from": start,
         "to": end,

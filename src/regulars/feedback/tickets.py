@@ -57,9 +57,8 @@ def create(session: Session, ctx: Ctx, data: TicketCreate, source: str = "api") 
     )
     session.add(ticket)
     session.flush()
-    if data.body:
-        author = "customer" if source == "portal" or ctx.actor.kind == "customer" else "staff"
-        _add_message(session, ctx, ticket, data.body, author, first=source != "portal")
+    if data.body:  # the complaint in the customer's words, whoever typed it in
+        _add_message(session, ctx, ticket, data.body, "customer")
     merchants.record_audit(session, ctx, "ticket.opened", "ticket", ticket.id)
     return ticket
 
@@ -112,19 +111,19 @@ def list_tickets(
 
 
 def _add_message(
-    session: Session, ctx: Ctx, ticket: Ticket, body: str, author: str, first: bool = True
+    session: Session, ctx: Ctx, ticket: Ticket, body: str, author: str
 ) -> TicketMessage:
     now = clock.now()
     message = TicketMessage(
         merchant_id=ctx.merchant_id,
         ticket_id=ticket.id,
         author_type=author,
-        author_id=ctx.actor.id,
+        author_id=ticket.customer_id if author == "customer" else ctx.actor.id,
         body=body,
         created_at=now,
     )
     session.add(message)
-    if author == "staff" and first and ticket.first_responded_at is None:
+    if author == "staff" and ticket.first_responded_at is None:
         ticket.first_responded_at = now
     if author == "customer" and ticket.status in DONE:
         ticket.status, ticket.resolved_at = "open", None  # the customer came back: reopen
