@@ -380,3 +380,15 @@ def qr_svg(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> str:
 def member_qr(member_code: str) -> str:
     """The member card's QR: the bare member code, which any scanner types into the till."""
     return str(segno.make(member_code, error="m").svg_inline(scale=6, border=2))
+
+
+def names_of(session: Session, ctx: Ctx, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Each customer's name (else their phone, else their member code) for a list of rows."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Customer.id, Customer.name, Customer.phone, Customer.member_code).where(
+            Customer.merchant_id == ctx.merchant_id, Customer.id.in_(ids)
+        )
+    ).all()
+    return {i: name or phone or code for i, name, phone, code in rows}

@@ -19,6 +19,12 @@ from regulars.messaging import outbox
 from regulars.web import i18n
 from regulars.web.i18n import N_
 
+PRIORITY_NAMES = {
+    "urgent": N_("Urgent"),
+    "high": N_("High"),
+    "normal": N_("Normal"),
+    "low": N_("Low"),
+}
 SURVEY_SUBJECT = N_("How was your visit to %(shop)s?")
 SURVEY_BODY = N_(
     "%(shop)s: thank you for your visit. How likely are you to recommend us to a friend? "
@@ -77,7 +83,7 @@ def breach(session: Session, ctx: Ctx, ticket: Ticket, kind: str) -> int:
     due = ticket.first_response_due_at if kind == "first_response" else ticket.resolution_due_at
     values = {
         "subject": ticket.subject,
-        "priority": _(ticket.priority),
+        "priority": _(PRIORITY_NAMES[ticket.priority]),
         "due": i18n.moment(due, lang, ctx.merchant.timezone),
         "link": f"{public_url()}/tickets/{ticket.id}",
     }

@@ -6,12 +6,14 @@ from fastapi import APIRouter
 
 from regulars.web import i18n
 from regulars.web.portal import events as portal_events
+from regulars.web.portal import feedback as portal_feedback
 from regulars.web.portal import pages as portal
 from regulars.web.portal import referrals as portal_referrals
 from regulars.web.staff import coupons as coupon_pages
 from regulars.web.staff import customer_data, customer_edit, customer_merge, imports
 from regulars.web.staff import customers as staff
 from regulars.web.staff import events as event_pages
+from regulars.web.staff import feedback as feedback_pages
 from regulars.web.staff import history as staff_history
 from regulars.web.staff import loyalty as loyalty_pages
 from regulars.web.staff import referrals as referral_pages
@@ -34,5 +36,7 @@ router.include_router(referral_pages.router)
 router.include_router(portal_referrals.router)
 router.include_router(event_pages.router)
 router.include_router(portal_events.router)
+router.include_router(feedback_pages.router)
+router.include_router(portal_feedback.router)
 
 i18n.load_all()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import segno
+from babel.dates import format_timedelta
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -65,12 +66,17 @@ def environment(lang: str) -> Environment:
     def number(value: int) -> str:
         return format_number(value, lang)
 
+    def duration(minutes: int) -> str:
+        """Minutes as people say them: "35 minutes", "3 hours", "2 days" (Babel, rounded)."""
+        return format_timedelta(timedelta(minutes=minutes), threshold=1.5, locale=lang)
+
     def signed(value: int) -> str:
         return ("+" if value > 0 else "−" if value < 0 else "") + number(abs(value))
 
     env.filters.update(
         number=number,
         signed=signed,
+        duration=duration,
         money=money,
         day=day,
         moment=moment,
