@@ -1,8 +1,9 @@
-"""Feedback: surveys, complaint tickets with SLA breaches, reviews, engagement awards
+"""Feedback (surveys, tickets and SLA breaches, reviews, engagement awards) and after-sales
+service (schedules and visits)
 
 Revision ID: 0018
-Revises: 0009
-Create Date: 2026-12-04 18:09:44.089865
+Revises: 0010
+Create Date: 2026-12-04 18:27:52.261313
 """
 
 from collections.abc import Sequence
@@ -20,7 +21,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "feedback_settings",
         sa.Column("merchant_id", sa.Uuid(), nullable=False),
@@ -91,6 +91,58 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_reviews_merchant_id_status_created_at"),
             ["merchant_id", "status", "created_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "service_schedules",
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("item", sa.String(length=120), nullable=False),
+        sa.Column("service", sa.String(length=120), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=True),
+        sa.Column("purchase_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "attributes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("every_months", sa.Integer(), nullable=True),
+        sa.Column("every_km", sa.Integer(), nullable=True),
+        sa.Column("last_service_on", sa.Date(), nullable=False),
+        sa.Column("last_odometer_km", sa.BigInteger(), nullable=True),
+        sa.Column("next_due_on", sa.Date(), nullable=True),
+        sa.Column("next_due_km", sa.BigInteger(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", regulars.kit.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("merchant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.CheckConstraint(
+            "every_km IS NULL OR every_km > 0", name=op.f("ck_service_schedules_every_km")
+        ),
+        sa.CheckConstraint(
+            "every_months IS NOT NULL OR every_km IS NOT NULL",
+            name=op.f("ck_service_schedules_interval"),
+        ),
+        sa.CheckConstraint(
+            "every_months IS NULL OR every_months > 0",
+            name=op.f("ck_service_schedules_every_months"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id", "customer_id"],
+            ["customers.merchant_id", "customers.id"],
+            name=op.f("fk_service_schedules_merchant_id_customer_id_customers"),
+        ),
+        sa.PrimaryKeyConstraint("merchant_id", "id", name=op.f("pk_service_schedules")),
+    )
+    with op.batch_alter_table("service_schedules", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_service_schedules_merchant_id_active_next_due_on"),
+            ["merchant_id", "active", "next_due_on"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_service_schedules_merchant_id_customer_id"),
+            ["merchant_id", "customer_id"],
             unique=False,
         )
 
@@ -186,6 +238,34 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "service_visits",
+        sa.Column("schedule_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("visited_on", sa.Date(), nullable=False),
+        sa.Column("odometer_km", sa.BigInteger(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("voucher_id", sa.Uuid(), nullable=True),
+        sa.Column("created_at", regulars.kit.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("merchant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.CheckConstraint(
+            "odometer_km IS NULL OR odometer_km >= 0", name=op.f("ck_service_visits_odometer")
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id", "schedule_id"],
+            ["service_schedules.merchant_id", "service_schedules.id"],
+            name=op.f("fk_service_visits_merchant_id_schedule_id_service_schedules"),
+        ),
+        sa.PrimaryKeyConstraint("merchant_id", "id", name=op.f("pk_service_visits")),
+    )
+    with op.batch_alter_table("service_visits", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_service_visits_merchant_id_schedule_id_visited_on"),
+            ["merchant_id", "schedule_id", "visited_on"],
+            unique=False,
+        )
+
+    op.create_table(
         "ticket_breaches",
         sa.Column("merchant_id", sa.Uuid(), nullable=False),
         sa.Column("ticket_id", sa.Uuid(), nullable=False),
@@ -232,12 +312,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("ticket_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_messages_merchant_id_ticket_id_created_at"))
 
     op.drop_table("ticket_messages")
     op.drop_table("ticket_breaches")
+    with op.batch_alter_table("service_visits", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_service_visits_merchant_id_schedule_id_visited_on"))
+
+    op.drop_table("service_visits")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_merchant_id_status_resolution_due_at"))
         batch_op.drop_index(batch_op.f("ix_tickets_merchant_id_customer_id"))
@@ -248,6 +331,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_surveys_merchant_id_answered_at"))
 
     op.drop_table("surveys")
+    with op.batch_alter_table("service_schedules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_service_schedules_merchant_id_customer_id"))
+        batch_op.drop_index(batch_op.f("ix_service_schedules_merchant_id_active_next_due_on"))
+
+    op.drop_table("service_schedules")
     with op.batch_alter_table("reviews", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reviews_merchant_id_status_created_at"))
         batch_op.drop_index(batch_op.f("ix_reviews_merchant_id_customer_id"))

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
+from regulars.aftercare.api import router as aftercare_router
 from regulars.checkout import api as checkout_api
 from regulars.customers.api import router as customers_router
 from regulars.customers.imports.api import router as customer_imports_router
@@ -96,6 +97,7 @@ def create_app(
         offers_router,
         events_router,
         feedback_router,
+        aftercare_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

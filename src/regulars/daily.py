@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from regulars.aftercare import jobs as aftercare
 from regulars.checkout import service as checkout
 from regulars.db import Database, JobsStopped
 from regulars.feedback import awards as feedback_awards
@@ -107,6 +108,8 @@ JOBS: dict[str, Job] = {
     "surveys.send": Job(feedback.visits_due, feedback.survey_one, "surveys"),
     "tickets.sla": Job(feedback_tickets.overdue, feedback.ticket_one, "alerts", "tickets"),
     "engagement.profile": Job(feedback_awards.profiles_due, feedback.profile_one, "awards"),
+    "aftercare.remind": Job(aftercare.reminders_due, aftercare.remind_one, "reminders", "services"),
+    "aftercare.perks": Job(aftercare.perks_due, aftercare.perks_one, "inspections"),
 }
 
 

@@ -16,6 +16,7 @@ DOMAINS = (
     "events",
     "messaging",
     "feedback",
+    "aftercare",
 )
 
 for _domain in DOMAINS:

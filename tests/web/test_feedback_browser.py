@@ -46,7 +46,9 @@ def test_a_complaint_from_the_portal_in_urdu_is_answered_from_the_staff_queue(
     portal.select_option('form.new-ticket select[name="category"]', "product")
     portal.fill('form.new-ticket input[name="subject"]', "فون کی بیٹری خراب ہے")
     # Sent without the story: the page says what is missing and keeps the subject.
-    portal.evaluate("document.querySelector('form.new-ticket textarea').removeAttribute('required')")
+    portal.evaluate(
+        "document.querySelector('form.new-ticket textarea').removeAttribute('required')"
+    )
     portal.click("form.new-ticket button[type=submit]")
     assert "ہمیں بتائیں کہ کیا ہوا۔" in portal.inner_text("form.new-ticket")
     assert portal.input_value('form.new-ticket input[name="subject"]') == "فون کی بیٹری خراب ہے"
@@ -90,9 +92,7 @@ def test_a_survey_link_on_a_phone_in_burmese(
 ) -> None:  # type: ignore[no-untyped-def]
     shop = make_merchant(db)
     member = make_customer(db, shop, name="ဒေါ်မြ", locale="my")
-    token = db.run(
-        lambda s: surveys.create(s, shop.ctx, SurveyCreate(customer_id=member.id)).token
-    )
+    token = db.run(lambda s: surveys.create(s, shop.ctx, SurveyCreate(customer_id=member.id)).token)
     page = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
     page.goto(f"{live_server.url}/f/{shop.ctx.merchant.slug}/{token}")
     assert page.locator(".score").count() == 11

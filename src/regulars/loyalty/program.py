@@ -104,6 +104,9 @@ class Tier(Schema):
     perks: str = Field(default="", max_length=500)
     names: Names = Field(default_factory=dict, description="`name` in other languages")
     perks_i18n: Perks = Field(default_factory=dict, description="`perks` in other languages")
+    free_inspections_per_year: int = Field(
+        default=0, ge=0, le=12, description="Service inspections members of this tier get free"
+    )
 
 
 class Tiers(Schema):
