@@ -68,7 +68,7 @@ def test_service_pages_render_in_every_language(
             "every_km": "",
             "odometer_km": "",
             "csrf": token,
-        },  # fmt: skip
+        },
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text
