@@ -19,6 +19,7 @@ from regulars.kit.pagination import page_request
 from regulars.kit.schemas import Page
 from regulars.merchants.auth import Tx, tx
 from regulars.referrals import service as referrals
+from regulars.timeline import timeline as full_timeline
 
 router = APIRouter(tags=["customers"])
 
@@ -96,4 +97,4 @@ def list_notes(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
 
 @router.get("/customers/{customer_id}/timeline", response_model=list[TimelineEntry])
 def timeline(customer_id: uuid.UUID, t: Tx = Depends(tx)) -> object:
-    return t(service.timeline, customer_id)
+    return t(full_timeline, customer_id)

@@ -119,10 +119,13 @@ class NoteOut(Schema):
 
 
 class TimelineEntry(Schema):
-    kind: str = Field(description="note (purchases, messages and tickets join later)")
+    kind: str = Field(
+        description="note, purchase, message, ticket, survey, review or service_visit"
+    )
     at: datetime
     id: uuid.UUID
     summary: str
+    status: str | None = None
     author_id: uuid.UUID | None = None
 
 

@@ -20,6 +20,7 @@ from regulars.kit.pagination import PageRequest, decode_cursor
 from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
 from regulars.referrals import service as referrals
+from regulars.timeline import timeline as full_timeline
 from regulars.web import history_view, i18n, loyalty_view
 from regulars.web.i18n import N_
 from regulars.web.render import page, scalable_svg
@@ -238,10 +239,36 @@ def create_customer(
     return _redirect(f"/customers/{customer.id}")
 
 
+TIMELINE_KINDS = {
+    "note": N_("Note"),
+    "purchase": N_("Purchase"),
+    "message": N_("Message"),
+    "ticket": N_("Complaint"),
+    "survey": N_("Survey"),
+    "review": N_("Review"),
+    "service_visit": N_("Service visit"),
+}
+TIMELINE_STATUSES = {
+    "refunded": N_("refunded"),
+    "pending": N_("waiting to be sent"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "failed": N_("will retry"),
+    "dead": N_("not delivered"),
+    "skipped": N_("not sent"),
+    "open": N_("open"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+    "answered": N_("answered"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+}
+
+
 def _customer_view(session: Session, staff: Staff, customer_id: uuid.UUID) -> dict[str, Any]:
     """Everything the customer page shows; the look at personal data is itself audited."""
     customer = customers.get_customer(session, staff.ctx, customer_id)
-    entries = customers.timeline(session, staff.ctx, customer_id)
+    entries = full_timeline(session, staff.ctx, customer_id)
     merchants.record_audit(session, staff.ctx, "customer.viewed", "customer", customer.id)
     program = loyalty.current_program(session, staff.ctx)[1]
     recent = loyalty.list_ledger(session, staff.ctx, customer.id, PageRequest(limit=LEDGER_ROWS))
@@ -263,6 +290,8 @@ def _customer_view(session: Session, staff: Staff, customer_id: uuid.UUID) -> di
         "phone": _phone(customer.phone),
         "consent": customer.consent,
         "timeline": entries,
+        "timeline_kinds": TIMELINE_KINDS,
+        "timeline_statuses": TIMELINE_STATUSES,
         "qr": customers.member_qr(customer.member_code),
         "history": history_view.purchase_history(
             session, staff.ctx, customer.id, PageRequest(limit=LATEST), staff.lang
