@@ -32,7 +32,7 @@ def test_every_kind_of_contact_is_on_the_timeline_newest_first(
             f"{API}/tickets",
             json={"customer_id": cid, "category": "product", "subject": "Dry cake"},
             headers=h,
-        ),  # fmt: skip
+        ),
         lambda: client.post(f"{API}/surveys", json={"customer_id": cid}, headers=h),
         lambda: client.post(f"{API}/reviews", json={"customer_id": cid, "rating": 5}, headers=h),
         lambda: client.post(
@@ -41,7 +41,7 @@ def test_every_kind_of_contact_is_on_the_timeline_newest_first(
                 f"{API}/service-schedules",
                 json={"customer_id": cid, "item": "Oven", "service": "Check", "every_months": 12},
                 headers=h,
-            ).json()["id"]  # fmt: skip
+            ).json()["id"]
             + "/visits",
             json={"notes": "Cleaned"},
             headers=h,
