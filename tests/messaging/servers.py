@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -85,7 +85,8 @@ def http_server(answer: Answer) -> Iterator[Recorder]:
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            with suppress(BrokenPipeError, ConnectionResetError):  # the client was killed
+                self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
