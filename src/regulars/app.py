@@ -17,6 +17,7 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
+from regulars.automations.api import router as automations_router
 from regulars.checkout import api as checkout_api
 from regulars.customers.api import router as customers_router
 from regulars.customers.imports.api import router as customer_imports_router
@@ -30,6 +31,7 @@ from regulars.kit.lane import Lane
 from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
+from regulars.message_templates.api import router as message_templates_router
 from regulars.offers.api import router as offers_router
 from regulars.referrals.api import router as referrals_router
 from regulars.settings import Settings
@@ -94,6 +96,8 @@ def create_app(
         referrals_router,
         offers_router,
         events_router,
+        message_templates_router,
+        automations_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

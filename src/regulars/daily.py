@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from regulars.automations import daily as automations
 from regulars.checkout import service as checkout
 from regulars.db import Database, JobsStopped
 from regulars.kit import clock, idempotency
@@ -101,6 +102,14 @@ JOBS: dict[str, Job] = {
     "points.expire": Job(_points_due, _expire_points, "points"),
     "tiers.recompute": Job(tiers.accounts, _recompute_tier, "tier_changes"),
     "idempotency.purge": Job(_merchant, _purge_keys, "keys_purged", "merchants"),
+    "automations.birthday": Job(automations.birthdays_due, automations.birthday_one, "messages"),
+    "automations.anniversary": Job(
+        automations.anniversaries_due, automations.anniversary_one, "messages"
+    ),
+    "automations.winback": Job(automations.winback_due, automations.winback_one, "messages"),
+    "automations.points_expiring": Job(
+        automations.expiring_due, automations.expiring_one, "messages"
+    ),
 }
 
 

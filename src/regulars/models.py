@@ -15,6 +15,8 @@ DOMAINS = (
     "offers",
     "events",
     "messaging",
+    "message_templates",
+    "automations",
 )
 
 for _domain in DOMAINS:
