@@ -126,10 +126,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("preferred_channel", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("timezone")
         batch_op.drop_column("preferred_channel")
 
     op.drop_table("customer_channel_addresses")

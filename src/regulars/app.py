@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -32,6 +33,10 @@ from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
 from regulars.message_templates.api import router as message_templates_router
+from regulars.messaging import runtime as messaging_runtime
+from regulars.messaging.api import router as messaging_router
+from regulars.messaging.unsubscribe import router as unsubscribe_router
+from regulars.messaging.worker import Worker
 from regulars.offers.api import router as offers_router
 from regulars.referrals.api import router as referrals_router
 from regulars.settings import Settings
@@ -55,11 +60,26 @@ def _lifespan(daily_jobs: bool) -> Callable[[FastAPI], AbstractAsyncContextManag
             jobs = DailyJobs(app.state.db) if daily_jobs else None
             if jobs is not None:
                 jobs.start()
+            # On SQLite the server delivers the outbox itself, its writes joining the loop's
+            # writer queue (`job=True`); on PostgreSQL run `regulars worker` processes.
+            settings: Settings = app.state.settings
+            worker = (
+                Worker(app.state.db, job=True)
+                if daily_jobs and settings.worker_in_process and app.state.db.is_sqlite
+                else None
+            )
+            if worker is not None:
+                worker.start()
             try:
                 yield
             finally:
+                if worker is not None:
+                    worker.stopping.set()
                 if jobs is not None:
                     await jobs.close()
+                if worker is not None:
+                    app.state.db.stop_jobs()
+                    await asyncio.to_thread(worker.join, 30)
 
     return lifespan
 
@@ -83,6 +103,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
+    messaging_runtime.configure(settings)
     problems.install(app, page_error=error_page)
 
     # Each domain's router straight on the app, the till's first: FastAPI matches routes in
@@ -96,11 +117,13 @@ def create_app(
         referrals_router,
         offers_router,
         events_router,
+        messaging_router,
         message_templates_router,
         automations_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)
+    app.include_router(unsubscribe_router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

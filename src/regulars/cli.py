@@ -224,6 +224,35 @@ def daily() -> None:
         typer.echo(json.dumps(done))
 
 
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Deliver what is due now, then exit"),
+    every: float = typer.Option(2.0, min=0.1, help="Seconds between looks at the outbox"),
+) -> None:
+    """Deliver the outbox: due messages, with retries and backoff (docs/messaging.md). Run as
+    many as you like on PostgreSQL; they share the work. `--once` prints what it did."""
+    import signal
+    import threading
+
+    from regulars.messaging import runtime
+    from regulars.messaging.worker import Worker, deliver_once
+
+    settings = _settings()
+    runtime.configure(settings)
+    db = _database(settings)
+    if once:
+        typer.echo(json.dumps(vars(deliver_once(db))))
+        return
+    loop = Worker(db, every=every)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    loop.start()
+    stop.wait()
+    loop.stop()
+    typer.echo(json.dumps(vars(loop.totals)))
+
+
 @codes_app.command("generate")
 def codes_generate(
     merchant: str = typer.Option(..., help="Merchant slug"),

@@ -19,6 +19,17 @@ class Settings:
     # Portal one-time codes: how long they live and how many tries each phone gets.
     otp_ttl_seconds: int = 300
     otp_max_per_hour: int = 5
+    # Messaging (docs/messaging.md). The address customers reach this server at, for links in
+    # messages (unsubscribe); the key that encrypts channel credentials (None: a key file under
+    # var_dir, made on first use); where a message goes when its merchant has not set its
+    # channel up ("console" prints it, "none" gives up on it); how many tries before a message
+    # is dead; and whether `serve` delivers the outbox itself (on SQLite).
+    public_url: str = "http://127.0.0.1:8000"
+    messaging_key: str | None = None
+    unconfigured_channel: str = "console"
+    outbox_max_attempts: int = 8
+    outbox_lease_seconds: float = 120.0
+    worker_in_process: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -31,9 +42,18 @@ class Settings:
             secret_key=secret,
             var_dir=var_dir,
             log_level=env.get("REGULARS_LOG_LEVEL", "INFO").upper(),
-            daily_jobs=env.get("REGULARS_DAILY_JOBS", "on").strip().lower()
-            not in ("off", "0", "false", "no"),
+            daily_jobs=_on(env.get("REGULARS_DAILY_JOBS", "on")),
+            public_url=env.get("REGULARS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            messaging_key=env.get("REGULARS_MESSAGING_KEY") or None,
+            unconfigured_channel=env.get("REGULARS_UNCONFIGURED_CHANNEL", "console"),
+            outbox_max_attempts=int(env.get("REGULARS_OUTBOX_MAX_ATTEMPTS", "8")),
+            outbox_lease_seconds=float(env.get("REGULARS_OUTBOX_LEASE_SECONDS", "120")),
+            worker_in_process=_on(env.get("REGULARS_WORKER_IN_PROCESS", "on")),
         )
+
+
+def _on(value: str) -> bool:
+    return value.strip().lower() not in ("off", "0", "false", "no")
 
 
 def _stored_secret(var_dir: Path) -> str:

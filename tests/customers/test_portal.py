@@ -14,13 +14,14 @@ from regulars.kit import clock
 from regulars.kit.errors import InvalidField, TooManyRequests
 from regulars.messaging.channels import MemoryChannel
 from tests.factories import Shop, make_customer, make_merchant
+from tests.messaging.helpers import DeliveringChannel
 
 T0 = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 PHONE = "+959781234567"
 
 
 def _ask(db: Database, shop: Shop, sent: MemoryChannel, phone: str = "09 7812 34567") -> None:
-    db.run(lambda s: portal.request_code(s, shop.ctx.merchant, phone, sent))
+    db.run(lambda s: portal.request_code(s, shop.ctx.merchant, phone))
 
 
 def _code(sent: MemoryChannel, to: str = PHONE) -> str:
@@ -42,7 +43,7 @@ def _rows(db: Database) -> list[PortalCode]:
 def test_code_is_sent_and_only_its_hash_is_stored(db: Database) -> None:
     shop = make_merchant(db, name="Shwe Bakery")
     customer = make_customer(db, shop, phone=PHONE)
-    sent = MemoryChannel()
+    sent = DeliveringChannel(db)
     with clock.frozen(T0):
         _ask(db, shop, sent)
     code = _code(sent)
@@ -62,7 +63,7 @@ def test_code_is_sent_and_only_its_hash_is_stored(db: Database) -> None:
 def test_wrong_code_spends_an_attempt_and_five_burn_the_code(db: Database) -> None:
     shop = make_merchant(db)
     make_customer(db, shop, phone=PHONE)
-    sent = MemoryChannel()
+    sent = DeliveringChannel(db)
     _ask(db, shop, sent)
     code = _code(sent)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -75,7 +76,7 @@ def test_wrong_code_spends_an_attempt_and_five_burn_the_code(db: Database) -> No
 def test_expired_code_is_refused(db: Database) -> None:
     shop = make_merchant(db)
     make_customer(db, shop, phone=PHONE)
-    sent = MemoryChannel()
+    sent = DeliveringChannel(db)
     with clock.frozen(T0):
         _ask(db, shop, sent)
     with clock.frozen(T0 + timedelta(seconds=300)):
@@ -85,7 +86,7 @@ def test_expired_code_is_refused(db: Database) -> None:
 def test_a_new_code_retires_the_previous_one(db: Database) -> None:
     shop = make_merchant(db)
     customer = make_customer(db, shop, phone=PHONE)
-    sent = MemoryChannel()
+    sent = DeliveringChannel(db)
     with clock.frozen(T0):
         _ask(db, shop, sent)
     first = _code(sent)
@@ -100,7 +101,7 @@ def test_a_new_code_retires_the_previous_one(db: Database) -> None:
 def test_sixth_code_within_an_hour_is_refused(db: Database) -> None:
     shop = make_merchant(db)
     make_customer(db, shop, phone=PHONE)
-    sent = MemoryChannel()
+    sent = DeliveringChannel(db)
     for minute in range(5):
         with clock.frozen(T0 + timedelta(minutes=minute)):
             _ask(db, shop, sent)
@@ -115,7 +116,7 @@ def test_sixth_code_within_an_hour_is_refused(db: Database) -> None:
 def test_unknown_phone_looks_the_same_and_sends_nothing(db: Database) -> None:
     shop = make_merchant(db)
     make_customer(db, shop, phone=PHONE)
-    sent = MemoryChannel()
+    sent = DeliveringChannel(db)
     stranger = "09 4200 00001"
     for _ in range(5):
         assert _ask(db, shop, sent, stranger) is None
@@ -128,17 +129,17 @@ def test_unknown_phone_looks_the_same_and_sends_nothing(db: Database) -> None:
 def test_text_that_is_no_phone_number_names_the_field(db: Database) -> None:
     shop = make_merchant(db)
     with pytest.raises(InvalidField) as err:
-        _ask(db, shop, MemoryChannel(), "12")
+        _ask(db, shop, DeliveringChannel(db), "12")
     assert err.value.field == "phone"
 
 
 def test_rolled_back_request_sends_nothing(db: Database) -> None:
     shop = make_merchant(db)
     make_customer(db, shop, phone=PHONE)
-    sent = MemoryChannel()
+    sent = DeliveringChannel(db)
 
     def ask_then_fail(session):  # type: ignore[no-untyped-def]
-        portal.request_code(session, shop.ctx.merchant, PHONE, sent)
+        portal.request_code(session, shop.ctx.merchant, PHONE)
         raise RuntimeError("the request failed after the code was stored")
 
     with pytest.raises(RuntimeError):
@@ -150,10 +151,11 @@ def test_code_of_one_shop_does_not_open_another(db: Database) -> None:
     first, second = make_merchant(db, name="First"), make_merchant(db, name="Second")
     make_customer(db, first, phone=PHONE)
     theirs = make_customer(db, second, phone=PHONE)
-    sent_first, sent_second = MemoryChannel(), MemoryChannel()
-    _ask(db, first, sent_first)
-    _ask(db, second, sent_second)
-    code_first, code_second = _code(sent_first), _code(sent_second)
+    sent = DeliveringChannel(db)
+    _ask(db, first, sent)
+    code_first = _code(sent)
+    _ask(db, second, sent)
+    code_second = _code(sent)
     if code_first != code_second:
         assert _verify(db, second, code_first) is None
     assert _verify(db, second, code_second) == theirs.id

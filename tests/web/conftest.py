@@ -9,9 +9,11 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from regulars.db import Database
 from regulars.merchants import service as merchants
 from regulars.messaging.channels import MemoryChannel
 from tests.factories import PASSWORD, Shop
+from tests.messaging.helpers import DeliveringChannel
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -26,10 +28,9 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def channel(app: FastAPI) -> MemoryChannel:
-    sent = MemoryChannel()
-    app.state.channel = sent
-    return sent
+def channel(app: FastAPI, db: Database) -> MemoryChannel:
+    """What the shop's customers were sent: the outbox delivered (worker, once) when read."""
+    return DeliveringChannel(db)
 
 
 def csrf_of(client: TestClient, path: str) -> str:

@@ -24,6 +24,7 @@ from regulars.db import Database
 from regulars.messaging.channels import MemoryChannel
 from regulars.settings import Settings
 from tests.factories import PASSWORD, make_customer, make_merchant
+from tests.messaging.helpers import DeliveringChannel
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,8 +64,7 @@ def _free_port() -> int:
 @pytest.fixture
 def live_server(settings: Settings, db: Database) -> Iterator[LiveServer]:
     app = create_app(settings, db)
-    channel = MemoryChannel()
-    app.state.channel = channel
+    channel = DeliveringChannel(db)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
     server = uvicorn.Server(config)

@@ -30,12 +30,12 @@ from regulars.customers import service as customers
 from regulars.customers.identity import parse_phone
 from regulars.customers.models import Customer, PortalCode
 from regulars.customers.schemas import CustomerCreate
-from regulars.db import after_commit
 from regulars.kit import clock
 from regulars.kit.context import Actor, Ctx, MerchantInfo
 from regulars.kit.errors import Conflict, InvalidField, TooManyRequests
 from regulars.kit.ratelimit import RateLimiter
-from regulars.messaging.channels.legacy import Channel
+from regulars.messaging import service as messaging
+from regulars.messaging.outbox import enqueue
 
 CODE_DIGITS = 6
 MAX_ATTEMPTS = 5
@@ -81,12 +81,12 @@ def request_code(
     session: Session,
     merchant: MerchantInfo,
     phone_text: str,
-    channel: Channel,
     *,
     policy: CodePolicy = CodePolicy(),
     compose: Compose = english_message,
 ) -> None:
-    """Store a new code and send it once the transaction commits (a rollback sends nothing).
+    """Store a new code and put it in the outbox, in this transaction (a rollback sends
+    nothing); the worker delivers it, by the customer's preferred channel with an address.
 
     Raises InvalidField("phone") for text that is no phone number and TooManyRequests past the
     hourly limit; otherwise returns the same nothing whether or not the phone is a customer's.
@@ -122,7 +122,15 @@ def request_code(
     )
     session.flush()
     body = compose(merchant, code, customer.locale, max(1, policy.ttl_seconds // 60))
-    after_commit(session, lambda: channel.send(phone, body))
+    enqueue(
+        session,
+        merchant_id=merchant.id,
+        kind="signin_code",
+        category="transactional",
+        customer_id=customer.id,
+        locale=customer.locale,
+        body=body,
+    )
 
 
 def verify_code(
@@ -200,7 +208,6 @@ def request_join_code(
     session: Session,
     merchant: MerchantInfo,
     phone_text: str,
-    channel: Channel,
     *,
     secret: str,
     policy: CodePolicy = CodePolicy(),
@@ -211,14 +218,22 @@ def request_join_code(
     phone = parse_phone(phone_text, merchant.country)
     expires_at = clock.now() + timedelta(seconds=policy.ttl_seconds)
     if _customer(session, merchant, phone) is not None:
-        request_code(session, merchant, phone, channel, policy=policy, compose=compose)
+        request_code(session, merchant, phone, policy=policy, compose=compose)
         code = secrets.token_hex(16)  # never sent: only the member's sign-in code will match
     else:
         if not _unknown_phone_allowed(f"{merchant.id}:{phone}", policy.max_per_hour):
             raise TooManyRequests("too many codes asked for this phone; try again later")
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         body = compose(merchant, code, None, max(1, policy.ttl_seconds // 60))
-        after_commit(session, lambda: channel.send(phone, body))
+        enqueue(
+            session,
+            merchant_id=merchant.id,
+            kind="join_code",
+            category="transactional",
+            channel=messaging.phone_channel(session, merchant.id),
+            address=phone,
+            body=body,
+        )
     return JoinTicket(phone, expires_at, _join_mac(secret, merchant.id, phone, code, expires_at))
 
 

@@ -4,6 +4,7 @@ import json
 import uuid
 from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
@@ -21,6 +22,15 @@ class _Profile(Schema):
     birthday: date | None = None
     anniversary: date | None = None
     locale: Locale | None = None
+    preferred_channel: Channel | None = Field(
+        default=None, description="Messages go here first, then to other channels by consent"
+    )
+    timezone: str | None = Field(
+        default=None,
+        max_length=64,
+        examples=["Asia/Yangon"],
+        description="IANA zone for quiet hours; null = the shop's",
+    )
     tags: list[str] | None = Field(default=None, max_length=30)
     attributes: dict[str, Any] | None = Field(
         default=None, description='Free fields, e.g. {"vehicle": "Hilux", "plate": "YGN 2B-1234"}'
@@ -50,6 +60,17 @@ class _Profile(Schema):
     def _attributes(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
         if v is not None and len(json.dumps(v, ensure_ascii=False).encode()) > MAX_ATTRIBUTES_BYTES:
             raise ValueError(f"at most {MAX_ATTRIBUTES_BYTES} bytes of JSON")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone, e.g. Asia/Yangon") from None
         return v
 
     @field_validator("birthday", "anniversary")
@@ -95,6 +116,8 @@ class CustomerOut(Schema):
     birthday: date | None
     anniversary: date | None
     locale: str | None
+    preferred_channel: str | None = None
+    timezone: str | None = None
     tags: list[str]
     attributes: dict[str, Any]
     consent: dict[str, ConsentOut]

@@ -31,6 +31,8 @@ PROFILE_FIELDS = (
     "birthday",
     "anniversary",
     "locale",
+    "preferred_channel",
+    "timezone",
     "tags",
     "attributes",
 )
@@ -231,6 +233,9 @@ def blank(session: Session, ctx: Ctx, customer: Customer) -> None:
         session.execute(
             delete(table).where(table.merchant_id == scope[0], table.customer_id == scope[1])
         )
+    from regulars.messaging import service as messaging  # messaging reads customers' tables
+
+    messaging.forget_customer(session, *scope)
     session.flush()
 
 

@@ -8,7 +8,7 @@ from regulars.messaging.channels.base import (
     SendResult,
     TransientError,
 )
-from regulars.messaging.channels.legacy import ConsoleChannel, MemoryChannel, Sent
+from regulars.messaging.channels.console import ConsoleChannel, MemoryChannel, Sent
 
 __all__ = [
     "Channel",

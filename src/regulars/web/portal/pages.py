@@ -29,7 +29,6 @@ from regulars.kit.pagination import PageRequest, decode_cursor, page_request
 from regulars.loyalty import ledger, rewards
 from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
-from regulars.messaging.channels.legacy import Channel, ConsoleChannel
 from regulars.web import history_view, i18n, loyalty_view
 from regulars.web.i18n import N_
 from regulars.web.render import code_qr, page, scalable_svg
@@ -47,13 +46,6 @@ REDEEM_ERRORS = {
 NOT_OFFERED = N_("This reward is not offered now.")
 TOO_MANY = N_("Too many attempts. Wait a few minutes and try again.")
 SMS = N_("%(shop)s: your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
-
-
-def channel(request: Request) -> Channel:
-    found: Channel | None = getattr(request.app.state, "channel", None)
-    if found is None:
-        found = request.app.state.channel = ConsoleChannel()
-    return found
 
 
 def shop(slug: str, db: Database = Depends(database)) -> MerchantInfo:
@@ -316,7 +308,6 @@ def send_code(
     phone: str = Form("", max_length=40),
     merchant: MerchantInfo = Depends(shop),
     db: Database = Depends(database),
-    out: Channel = Depends(channel),
 ) -> Response:
     if not limits(request).portal_code_ip.hit(client_ip(request)):
         return _sign_in_page(request, merchant, 429, phone=phone, error=TOO_MANY)
@@ -324,9 +315,7 @@ def send_code(
     policy = portal.CodePolicy(settings.otp_ttl_seconds, settings.otp_max_per_hour)
     compose = _composer(_lang(request, merchant))
     try:
-        db.run(
-            lambda s: portal.request_code(s, merchant, phone, out, policy=policy, compose=compose)
-        )
+        db.run(lambda s: portal.request_code(s, merchant, phone, policy=policy, compose=compose))
     except InvalidField:
         error = N_("This phone number is not valid.")
         return _sign_in_page(request, merchant, 422, phone=phone, error=error)
@@ -393,7 +382,6 @@ def ask_to_join(
     offers: bool = Form(False),
     merchant: MerchantInfo = Depends(shop),
     db: Database = Depends(database),
-    out: Channel = Depends(channel),
 ) -> Response:
     """A non-member asks to join: a code goes to the phone; the member is made when it comes
     back (`verify`), with their consent and the program's sign-up bonus."""
@@ -413,7 +401,7 @@ def ask_to_join(
     try:
         ticket = db.run(
             lambda s: portal.request_join_code(
-                s, merchant, phone, out, secret=settings.secret_key, policy=policy, compose=compose
+                s, merchant, phone, secret=settings.secret_key, policy=policy, compose=compose
             )
         )
     except InvalidField:
