@@ -8,6 +8,7 @@ from regulars.web import i18n
 from regulars.web.portal import events as portal_events
 from regulars.web.portal import pages as portal
 from regulars.web.portal import referrals as portal_referrals
+from regulars.web.staff import automations as automation_pages
 from regulars.web.staff import coupons as coupon_pages
 from regulars.web.staff import customer_data, customer_edit, customer_merge, imports
 from regulars.web.staff import customers as staff
@@ -33,6 +34,7 @@ router.include_router(portal.router)
 router.include_router(referral_pages.router)
 router.include_router(portal_referrals.router)
 router.include_router(event_pages.router)
+router.include_router(automation_pages.router)
 router.include_router(portal_events.router)
 
 i18n.load_all()
