@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
 from regulars.aftercare.api import router as aftercare_router
+from regulars.automations.api import router as automations_router
 from regulars.checkout import api as checkout_api
 from regulars.customers.api import router as customers_router
 from regulars.customers.imports.api import router as customer_imports_router
@@ -33,6 +34,7 @@ from regulars.kit.lane import Lane
 from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
+from regulars.message_templates.api import router as message_templates_router
 from regulars.messaging import runtime as messaging_runtime
 from regulars.messaging.api import router as messaging_router
 from regulars.messaging.unsubscribe import router as unsubscribe_router
@@ -120,6 +122,8 @@ def create_app(
         feedback_router,
         aftercare_router,
         messaging_router,
+        message_templates_router,
+        automations_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

@@ -31,6 +31,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from regulars.aftercare import jobs as aftercare
+from regulars.automations import daily as automations
 from regulars.checkout import service as checkout
 from regulars.db import Database, JobsStopped
 from regulars.feedback import awards as feedback_awards
@@ -110,6 +111,14 @@ JOBS: dict[str, Job] = {
     "engagement.profile": Job(feedback_awards.profiles_due, feedback.profile_one, "awards"),
     "aftercare.remind": Job(aftercare.reminders_due, aftercare.remind_one, "reminders", "services"),
     "aftercare.perks": Job(aftercare.perks_due, aftercare.perks_one, "inspections"),
+    "automations.birthday": Job(automations.birthdays_due, automations.birthday_one, "messages"),
+    "automations.anniversary": Job(
+        automations.anniversaries_due, automations.anniversary_one, "messages"
+    ),
+    "automations.winback": Job(automations.winback_due, automations.winback_one, "messages"),
+    "automations.points_expiring": Job(
+        automations.expiring_due, automations.expiring_one, "messages"
+    ),
 }
 
 

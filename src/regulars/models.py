@@ -17,6 +17,8 @@ DOMAINS = (
     "messaging",
     "feedback",
     "aftercare",
+    "message_templates",
+    "automations",
 )
 
 for _domain in DOMAINS:

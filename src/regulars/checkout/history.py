@@ -199,3 +199,40 @@ def usual_basket(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> list[dic
         }
         for i in items[:USUAL_MAX]
     ]
+
+
+def favoured_by(
+    session: Session, ctx: Ctx, sku: str, min_visits: int = USUAL_VISITS
+) -> list[tuple[uuid.UUID, str]]:
+    """Who counts the SKU among their favourites: they kept it (not all refunded) on at least
+    `min_visits` visits, as in the usual basket. (customer, the name on their latest line)."""
+    kept = _L.quantity - _L.refunded_quantity
+    q = (
+        select(_P.customer_id, func.max(_L.name))
+        .join(_P, _JOIN)
+        .where(
+            _P.merchant_id == ctx.merchant_id,
+            _P.customer_id.is_not(None),
+            _L.sku == sku,
+            kept > 0,
+        )
+        .group_by(_P.customer_id)
+        .having(func.count(func.distinct(_P.id)) >= min_visits)
+        .order_by(_P.customer_id)
+    )
+    return [(cid, name) for cid, name in session.execute(q) if cid is not None]
+
+
+def quiet_since(
+    session: Session, ctx: Ctx, start: datetime, end: datetime
+) -> list[tuple[uuid.UUID, datetime]]:
+    """Customers whose latest purchase was in [start, end): (customer, when)."""
+    at = func.max(_P.created_at)
+    q = (
+        select(_P.customer_id, at)
+        .where(_P.merchant_id == ctx.merchant_id, _P.customer_id.is_not(None))
+        .group_by(_P.customer_id)
+        .having(and_(at >= start, at < end))
+        .order_by(_P.customer_id)
+    )
+    return [(cid, when) for cid, when in session.execute(q) if cid is not None]

@@ -40,6 +40,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from regulars.automations import triggers as automations
 from regulars.checkout import sale_rows
 from regulars.checkout.models import Purchase
 from regulars.checkout.pricing import PricedLine, VoucherSpec, apply_vouchers
@@ -215,6 +216,7 @@ RECORD: tuple[tuple[str, Record], ...] = (
     ("coupons", use_coupons),
     ("points", record_points),
     ("referrals", record_referral),
+    ("messages", automations.sale_recorded),  # thank-you, tier up, reward unlocked: outbox rows
 )
 
 

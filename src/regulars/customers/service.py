@@ -176,6 +176,9 @@ def create_customer(
         _set_consent(session, ctx, customer, data.consent, data.consent_source)
     if loyalty_signup.award_signup_bonus(session, ctx, customer.id):
         session.refresh(customer, ["account"])  # the answer shows the bonus balance
+    from regulars.automations import triggers  # automations read customers through us
+
+    triggers.customer_created(session, ctx, customer)  # the welcome message, if on
     return customer
 
 

@@ -396,3 +396,31 @@ def customers_with_due_points(session: Session, ctx: Ctx, at: datetime) -> list[
         .distinct()
     )
     return list(session.scalars(q))
+
+
+def customers_with_points_expiring(
+    session: Session, ctx: Ctx, start: datetime, end: datetime
+) -> list[uuid.UUID]:
+    """Who earned points whose expiry falls in (start, end] (the points-expiring reminder; the
+    lots may have been spent since, which `expiring_soon` tells)."""
+    q = (
+        select(PointsEntry.customer_id)
+        .where(
+            PointsEntry.merchant_id == ctx.merchant_id,
+            PointsEntry.expires_at > start,
+            PointsEntry.expires_at <= end,
+            PointsEntry.points > 0,
+        )
+        .distinct()
+    )
+    return sorted(session.scalars(q))
+
+
+def expiring_soon(
+    session: Session, ctx: Ctx, customer_id: uuid.UUID, start: datetime, end: datetime
+) -> tuple[int, datetime | None]:
+    """(unspent points expiring in (start, end], the first of those expiry times)."""
+    lots, _debt = open_lots(session, ctx, customer_id)
+    due = [lot for lot in lots if lot.expires_at is not None and start < lot.expires_at <= end]
+    first = min((lot.expires_at for lot in due if lot.expires_at), default=None)
+    return sum(lot.remaining for lot in due), first

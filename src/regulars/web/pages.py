@@ -10,6 +10,7 @@ from regulars.web.portal import feedback as portal_feedback
 from regulars.web.portal import pages as portal
 from regulars.web.portal import referrals as portal_referrals
 from regulars.web.staff import aftercare as service_pages
+from regulars.web.staff import automations as automation_pages
 from regulars.web.staff import coupons as coupon_pages
 from regulars.web.staff import customer_data, customer_edit, customer_merge, imports
 from regulars.web.staff import customers as staff
@@ -36,6 +37,7 @@ router.include_router(portal.router)
 router.include_router(referral_pages.router)
 router.include_router(portal_referrals.router)
 router.include_router(event_pages.router)
+router.include_router(automation_pages.router)
 router.include_router(portal_events.router)
 router.include_router(feedback_pages.router)
 router.include_router(service_pages.router)
