@@ -188,6 +188,22 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         client, shop, f"/api/v1/events/{event['id']}/rsvps", {"customer_id": str(customer.id)}
     )
     club = _through_api(client, shop, "/api/v1/clubs", {"name": "B Coffee Club"})
+    ticket = _through_api(
+        client,
+        shop,
+        "/api/v1/tickets",
+        {"customer_id": str(customer.id), "category": "service", "subject": "B-SECRET-TICKET"},
+    )
+    survey = _through_api(client, shop, "/api/v1/surveys", {"customer_id": str(customer.id)})
+    review = _through_api(
+        client, shop, "/api/v1/reviews", {"customer_id": str(customer.id), "body": "B-REVIEW"}
+    )
+    schedule = _through_api(
+        client,
+        shop,
+        "/api/v1/service-schedules",
+        {"customer_id": str(customer.id), "item": "B Hilux", "service": "Oil", "every_months": 6},
+    )
     audit_id = db.run(lambda s: merchants.list_audit(s, shop.ctx, PageRequest(limit=1)).data[0].id)
     ids = {
         "customer_id": customer.id,
@@ -206,6 +222,11 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "rsvp_id": uuid.UUID(rsvp["id"]),
         "club_id": uuid.UUID(club["id"]),
         "audit_event_id": audit_id,
+        "ticket_id": uuid.UUID(ticket["id"]),
+        "survey_id": uuid.UUID(survey["id"]),
+        "review_id": uuid.UUID(review["id"]),
+        "schedule_id": uuid.UUID(schedule["id"]),
+        "token": survey["token"],
     }
     secrets = [str(v) for v in ids.values()] + [
         str(shop.id),
@@ -226,6 +247,9 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "BSECRET",
         "B VIP night",
         "B Coffee Club",
+        "B-SECRET-TICKET",
+        "B-REVIEW",
+        survey["token"],
         rsvp["code"],
         key.prefix,
         shop.api_key,

@@ -24,6 +24,7 @@ def upgrade() -> None:
     op.create_table(
         "feedback_settings",
         sa.Column("merchant_id", sa.Uuid(), nullable=False),
+        sa.Column("part", sa.String(length=16), nullable=False),
         sa.Column(
             "config",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -35,7 +36,7 @@ def upgrade() -> None:
             ["merchants.id"],
             name=op.f("fk_feedback_settings_merchant_id_merchants"),
         ),
-        sa.PrimaryKeyConstraint("merchant_id", name=op.f("pk_feedback_settings")),
+        sa.PrimaryKeyConstraint("merchant_id", "part", name=op.f("pk_feedback_settings")),
     )
     op.create_table(
         "engagement_awards",

@@ -27,12 +27,14 @@ def _customer_fk() -> ForeignKeyConstraint:
 
 
 class FeedbackSettings(Base):
-    """Per merchant: SLA targets, business hours, survey after purchase (docs/feedback.md)."""
+    """Per merchant: SLA targets, business hours, survey after purchase (docs/feedback.md). One
+    row per merchant and `part` (only "feedback" so far), so the key stays (merchant_id, ...)."""
 
     __tablename__ = "feedback_settings"
     __table_args__ = (ForeignKeyConstraint(["merchant_id"], ["merchants.id"]),)
 
     merchant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    part: Mapped[str] = mapped_column(String(16), primary_key=True, default="feedback")
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
 

@@ -25,6 +25,7 @@ from regulars.merchants import service as merchants
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITIES = ("urgent", "high", "normal", "low")
 Priority = Literal["urgent", "high", "normal", "low"]
+PART = "feedback"
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
@@ -90,16 +91,16 @@ class Settings(Schema):
 
 
 def get(session: Session, merchant_id: uuid.UUID) -> Settings:
-    row = session.get(FeedbackSettings, merchant_id)
+    row = session.get(FeedbackSettings, (merchant_id, PART))
     return Settings.model_validate(row.config) if row is not None else Settings()
 
 
 def put(session: Session, ctx: Ctx, data: Settings) -> Settings:
     merchants.require_role(ctx, "manager")
-    row = session.get(FeedbackSettings, ctx.merchant_id)
+    row = session.get(FeedbackSettings, (ctx.merchant_id, PART))
     config: dict[str, Any] = data.model_dump(mode="json")
     if row is None:
-        session.add(FeedbackSettings(merchant_id=ctx.merchant_id, config=config))
+        session.add(FeedbackSettings(merchant_id=ctx.merchant_id, part=PART, config=config))
     else:
         row.config, row.updated_at = config, clock.now()
     session.flush()
