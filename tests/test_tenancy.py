@@ -25,6 +25,7 @@ from regulars.db import Database
 from regulars.kit.pagination import PageRequest
 from regulars.merchants import service as merchants
 from regulars.merchants.schemas import ApiKeyCreate, StoreCreate
+from regulars.messaging import outbox
 from regulars.models import metadata
 from tests.factories import Shop, make_customer, make_merchant
 
@@ -205,6 +206,11 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         {"customer_id": str(customer.id), "item": "B Hilux", "service": "Oil", "every_months": 6},
     )
     audit_id = db.run(lambda s: merchants.list_audit(s, shop.ctx, PageRequest(limit=1)).data[0].id)
+    message_id = db.run(
+        lambda s: outbox.enqueue(
+            s, merchant_id=shop.id, kind="note", category="marketing", customer_id=customer.id
+        )
+    )
     ids = {
         "customer_id": customer.id,
         "store_id": store.id,
@@ -227,6 +233,7 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "review_id": uuid.UUID(review["id"]),
         "schedule_id": uuid.UUID(schedule["id"]),
         "token": survey["token"],
+        "message_id": message_id,
     }
     secrets = [str(v) for v in ids.values()] + [
         str(shop.id),

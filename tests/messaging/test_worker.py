@@ -207,3 +207,39 @@ def test_two_workers_share_the_work_and_send_each_message_once(db: Database) -> 
     with db.session() as s:
         statuses = Counter(s.scalars(select(OutboxMessage.status)))
     assert statuses == {"sent": 200}
+
+
+def test_a_failing_renderer_is_retried_and_a_missing_one_is_dead(db: Database) -> None:
+    def broken(_s, _m, _r):  # type: ignore[no-untyped-def]
+        raise KeyError("name")
+
+    outbox.register_renderer("test_broken", broken)
+    shop = make_merchant(db)
+    customer = make_customer(db, shop, phone=PHONE)
+    with http_server(lambda _r, _n: OK) as srv:
+        _sms(db, shop, srv.url)
+        with clock.frozen(T0):
+            bad = _enqueue(db, shop, customer.id, kind="test_broken", body=None)
+            unknown = _enqueue(db, shop, customer.id, kind="test_no_such_kind", body=None)
+            assert deliver_once(db) == Counts(claimed=2, failed=1, dead=1)
+        assert srv.count == 0
+    assert (_row(db, shop, bad).status, _row(db, shop, bad).last_error) == (
+        "failed",
+        "rendering failed: 'name'",
+    )
+    assert _row(db, shop, unknown).last_error == "no renderer for test_no_such_kind"
+
+
+def test_erasing_a_customer_skips_their_messages_and_blanks_them(db: Database) -> None:
+    shop = make_merchant(db)
+    customer = make_customer(db, shop, phone=PHONE, consent={"sms": True})
+    db.run(lambda s: service.set_address(s, shop.ctx, customer.id, "telegram", "9876"))
+    with clock.frozen(T0):
+        message = _enqueue(db, shop, customer.id, category="marketing", body="Hi Ma Ma")
+        db.run(lambda s: customers.erase_customer(s, shop.ctx, customer.id))
+        assert deliver_once(db) == Counts()
+    row = _row(db, shop, message)
+    assert (row.status, row.skip_reason, row.body, row.address) == ("skipped", "erased", "", None)
+    assert (
+        db.run(lambda s: service.addresses(s, s.get(type(customer), (shop.id, customer.id)))) == {}
+    )
