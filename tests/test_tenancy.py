@@ -25,7 +25,7 @@ from regulars.db import Database
 from regulars.kit.pagination import PageRequest
 from regulars.merchants import service as merchants
 from regulars.merchants.schemas import ApiKeyCreate, StoreCreate
-from regulars.messaging.outbox import enqueue
+from regulars.messaging import outbox
 from regulars.models import metadata
 from tests.factories import Shop, make_customer, make_merchant
 
@@ -191,11 +191,10 @@ def victim_data(db: Database, client: TestClient) -> Victim:
     club = _through_api(client, shop, "/api/v1/clubs", {"name": "B Coffee Club"})
     audit_id = db.run(lambda s: merchants.list_audit(s, shop.ctx, PageRequest(limit=1)).data[0].id)
     message_id = db.run(
-        lambda s: enqueue(
-            s, merchant_id=shop.id, kind="campaign", category="marketing",
-            customer_id=customer.id, subject="B news", body="B-SECRET-NOTE",
+        lambda s: outbox.enqueue(
+            s, merchant_id=shop.id, kind="note", category="marketing", customer_id=customer.id
         )
-    )  # fmt: skip
+    )
     ids = {
         "customer_id": customer.id,
         "store_id": store.id,

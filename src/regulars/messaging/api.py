@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
@@ -86,11 +86,21 @@ def put_settings(body: MessagingSettingsIn, t: Tx = Depends(tx)) -> object:
     return t(lambda s, ctx: vars(policy.put_settings(s, ctx, body)))
 
 
-@router.put("/customers/{customer_id}/channel-addresses/{channel}", response_model=AddressOut)
-def put_address(
-    customer_id: uuid.UUID, channel: AddressChannel, body: AddressIn, t: Tx = Depends(tx)
-) -> object:
-    return t(lambda s, ctx: service.set_address(s, ctx, customer_id, channel, body.address))
+def _address_route(channel: str) -> None:
+    """PUT /customers/{id}/channel-addresses/{viber|line|telegram}: one route per channel."""
+
+    @router.put(
+        f"/customers/{{customer_id}}/channel-addresses/{channel}",
+        response_model=AddressOut,
+        name=f"put_{channel}_address",
+        summary=f"Set the customer's {channel} id",
+    )
+    def put_address(customer_id: uuid.UUID, body: AddressIn, t: Tx = Depends(tx)) -> object:
+        return t(lambda s, ctx: service.set_address(s, ctx, customer_id, channel, body.address))
+
+
+for _channel in get_args(AddressChannel):
+    _address_route(_channel)
 
 
 @router.get("/customers/{customer_id}/channel-addresses", response_model=list[AddressOut])

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from regulars.db import Database, JobsStopped
 from regulars.kit import clock
+from regulars.kit.errors import NotFound
 from regulars.merchants import service as merchants
 from regulars.messaging import config, policy, runtime, service
 from regulars.messaging.channels.base import (
@@ -167,9 +168,15 @@ def _plan(session: Session, c: Claim) -> Plan | str:
         return "lost"
     now = clock.now()
     merchant = merchants.get_merchant(session, c.merchant_id)
-    customer = (
-        service.load_customer(session, c.merchant_id, row.customer_id) if row.customer_id else None
-    )
+    try:
+        customer = (
+            service.load_customer(session, c.merchant_id, row.customer_id)
+            if row.customer_id
+            else None
+        )
+    except NotFound:
+        _set(session, c, status="skipped", skip_reason="no_customer", claimed_until=None)
+        return "skipped"
     if customer is not None and customer.erased_at is not None:
         _set(session, c, status="skipped", skip_reason="erased", claimed_until=None)
         return "skipped"
@@ -214,7 +221,12 @@ def _plan(session: Session, c: Claim) -> Plan | str:
             address=way.address,
             timezone=(customer.timezone if customer else None) or merchant.timezone,
         )
-        subject, body, html = renderer(session, row, recipient)
+        try:
+            with session.begin_nested():
+                subject, body, html = renderer(session, row, recipient)
+        except Exception as exc:  # a template's fault: retried (it may be fixed), then dead
+            log.warning("rendering %s failed", row.kind, exc_info=True)
+            return _failed(session, c, row.attempts, f"rendering failed: {exc}"[:500], False)
     headers: dict[str, str] = {}
     if way.channel == "email" and row.category == "marketing" and row.customer_id:
         url = service.unsubscribe_url(c.merchant_id, row.customer_id, "email")

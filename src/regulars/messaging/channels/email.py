@@ -45,13 +45,13 @@ class EmailChannel:
         domain = parseaddr(self.sender)[1].rpartition("@")[2] or None
         idstring = str(message.message_id) if message.message_id else None
         mail["Message-ID"] = make_msgid(idstring=idstring, domain=domain)
-        if message.locale:
-            mail["Content-Language"] = message.locale
         for name, value in message.headers.items():
             mail[name] = value
         mail.set_content(message.body)
         if message.html:
             mail.add_alternative(message.html, subtype="html")
+        if message.locale:  # after the content: setting it clears Content-* headers
+            mail["Content-Language"] = message.locale
         return mail
 
     def _connect(self) -> smtplib.SMTP:
