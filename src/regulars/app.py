@@ -31,6 +31,7 @@ from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
 from regulars.offers.api import router as offers_router
+from regulars.plans.api import router as plans_router
 from regulars.referrals.api import router as referrals_router
 from regulars.settings import Settings
 from regulars.web import pages
@@ -94,6 +95,7 @@ def create_app(
         referrals_router,
         offers_router,
         events_router,
+        plans_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

@@ -39,6 +39,7 @@ from regulars.kit.sql import insert_or_skip
 from regulars.loyalty import ledger, tiers
 from regulars.merchants import service as merchants
 from regulars.merchants.models import ScheduledRun
+from regulars.plans import jobs as plans
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ JOBS: dict[str, Job] = {
     "points.expire": Job(_points_due, _expire_points, "points"),
     "tiers.recompute": Job(tiers.accounts, _recompute_tier, "tier_changes"),
     "idempotency.purge": Job(_merchant, _purge_keys, "keys_purged", "merchants"),
+    "plans.overdue": Job(plans.due, plans.one, "installments_overdue", "plans"),
 }
 
 

@@ -30,3 +30,13 @@ def has_bought(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> bool:
         exists().where(Purchase.merchant_id == ctx.merchant_id, Purchase.customer_id == customer_id)
     )
     return bool(session.scalar(q))
+
+
+def visits_and_spend(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> tuple[int, int]:
+    """A customer's purchases (visits) and lifetime spend, by the (merchant, customer) index."""
+    q = select(
+        func.count(Purchase.id),
+        func.coalesce(func.sum(Purchase.total - Purchase.refunded_total), 0),
+    ).where(Purchase.merchant_id == ctx.merchant_id, Purchase.customer_id == customer_id)
+    visits, spend = session.execute(q).one()
+    return int(visits), int(spend)
