@@ -14,6 +14,7 @@ DOMAINS = (
     "referrals",
     "offers",
     "events",
+    "messaging",
     "plans",
 )
 

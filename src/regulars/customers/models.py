@@ -42,6 +42,8 @@ class Customer(TenantMixin, Base):
     birthday: Mapped[date | None]
     anniversary: Mapped[date | None]
     locale: Mapped[str | None] = mapped_column(String(16))
+    # The channel the customer would rather hear from; messages fall back by consent.
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
     tags: Mapped[list[str]] = mapped_column(default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     store_id: Mapped[uuid.UUID | None]

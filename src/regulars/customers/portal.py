@@ -35,7 +35,7 @@ from regulars.kit import clock
 from regulars.kit.context import Actor, Ctx, MerchantInfo
 from regulars.kit.errors import Conflict, InvalidField, TooManyRequests
 from regulars.kit.ratelimit import RateLimiter
-from regulars.messaging.channels import Channel
+from regulars.messaging.channels.legacy import Channel
 
 CODE_DIGITS = 6
 MAX_ATTEMPTS = 5

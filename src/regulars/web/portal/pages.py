@@ -29,7 +29,7 @@ from regulars.kit.pagination import PageRequest, decode_cursor, page_request
 from regulars.loyalty import ledger, rewards
 from regulars.loyalty import service as loyalty
 from regulars.merchants import service as merchants
-from regulars.messaging.channels import Channel, ConsoleChannel
+from regulars.messaging.channels.legacy import Channel, ConsoleChannel
 from regulars.web import history_view, i18n, loyalty_view
 from regulars.web.i18n import N_
 from regulars.web.render import code_qr, page, scalable_svg
