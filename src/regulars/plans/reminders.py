@@ -13,13 +13,10 @@ from sqlalchemy.orm import Session
 
 from regulars.customers import service as customers
 from regulars.kit.context import Ctx
+from regulars.messaging import outbox
+from regulars.messaging.models import OutboxMessage
 from regulars.plans.models import Installment, PaymentPlan
 from regulars.web.i18n import N_, choose, day, money, translations
-
-try:
-    from regulars.messaging import outbox  # type: ignore[attr-defined,unused-ignore]
-except ImportError:  # the outbox is not in this build yet
-    outbox = None
 
 TEXTS = {
     "plan_reminder": N_(
@@ -48,8 +45,6 @@ def dedupe_key(kind: str, plan: PaymentPlan, row: Installment) -> str:
 
 
 def enqueue(session: Session, ctx: Ctx, plan: PaymentPlan, row: Installment, kind: str) -> None:
-    if outbox is None:
-        return
     customer = customers.get_customer(session, ctx, plan.customer_id, details=False)
     lang = choose(customer.locale, ctx.merchant.locale)
     payload = {
@@ -70,11 +65,10 @@ def enqueue(session: Session, ctx: Ctx, plan: PaymentPlan, row: Installment, kin
     )
 
 
-def _renderer(
-    _session: Session, message: Any, _recipient: Any
-) -> tuple[str | None, str, str | None]:
-    return None, render_text(str(message.kind), dict(message.payload), message.locale), None
+def _renderer(_session: Session, message: OutboxMessage, to: outbox.Recipient) -> outbox.Rendered:
+    text = render_text(message.kind, dict(message.payload), message.locale or to.locale)
+    return outbox.Rendered(None, text, None)
 
 
-for _kind in TEXTS if outbox is not None else ():
+for _kind in TEXTS:
     outbox.register_renderer(_kind, _renderer)
