@@ -185,6 +185,20 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         client, shop, f"/api/v1/events/{event['id']}/rsvps", {"customer_id": str(customer.id)}
     )
     club = _through_api(client, shop, "/api/v1/clubs", {"name": "B Coffee Club"})
+    offer = _through_api(
+        client,
+        shop,
+        "/api/v1/payment-plan-offers",
+        {"name": "B plan offer", "installments": 3, "interval_months": 1, "min_price": 1,
+         "max_price": 10_000_000},
+    )  # fmt: skip
+    plan = _through_api(
+        client,
+        shop,
+        "/api/v1/payment-plans",
+        {"customer_id": str(customer.id), "offer_id": offer["id"], "principal": 900_000,
+         "first_due": "2099-01-01"},
+    )  # fmt: skip
     audit_id = db.run(lambda s: merchants.list_audit(s, shop.ctx, PageRequest(limit=1)).data[0].id)
     ids = {
         "customer_id": customer.id,
@@ -202,6 +216,8 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "event_id": uuid.UUID(event["id"]),
         "rsvp_id": uuid.UUID(rsvp["id"]),
         "club_id": uuid.UUID(club["id"]),
+        "offer_id": uuid.UUID(offer["id"]),
+        "plan_id": uuid.UUID(plan["id"]),
         "audit_event_id": audit_id,
     }
     secrets = [str(v) for v in ids.values()] + [
@@ -223,6 +239,7 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "BSECRET",
         "B VIP night",
         "B Coffee Club",
+        "B plan offer",
         rsvp["code"],
         key.prefix,
         shop.api_key,
