@@ -205,6 +205,16 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "/api/v1/service-schedules",
         {"customer_id": str(customer.id), "item": "B Hilux", "service": "Oil", "every_months": 6},
     )
+    offer = _through_api(
+        "/api/v1/payment-plan-offers",
+        {"name": "B plan offer", "installments": 3, "interval_months": 1, "min_price": 1,
+         "max_price": 10_000_000},
+    )  # fmt: skip
+    plan = _through_api(
+        "/api/v1/payment-plans",
+        {"customer_id": str(customer.id), "offer_id": offer["id"], "principal": 900_000,
+         "first_due": "2099-01-01"},
+    )  # fmt: skip
     audit_id = db.run(lambda s: merchants.list_audit(s, shop.ctx, PageRequest(limit=1)).data[0].id)
     message_id = db.run(
         lambda s: outbox.enqueue(
@@ -227,6 +237,8 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "event_id": uuid.UUID(event["id"]),
         "rsvp_id": uuid.UUID(rsvp["id"]),
         "club_id": uuid.UUID(club["id"]),
+        "offer_id": uuid.UUID(offer["id"]),
+        "plan_id": uuid.UUID(plan["id"]),
         "audit_event_id": audit_id,
         "ticket_id": uuid.UUID(ticket["id"]),
         "survey_id": uuid.UUID(survey["id"]),
@@ -257,6 +269,7 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         "B-SECRET-TICKET",
         "B-REVIEW",
         survey["token"],
+        "B plan offer",
         rsvp["code"],
         key.prefix,
         shop.api_key,

@@ -2,7 +2,7 @@
 service (schedules and visits)
 
 Revision ID: 0018
-Revises: 0011
+Revises: 0017
 Create Date: 2026-12-04 18:27:52.261313
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 import regulars.kit.models
 
 revision: str = "0018"
-down_revision: str | None = "0011"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -40,6 +40,7 @@ from regulars.messaging.api import router as messaging_router
 from regulars.messaging.unsubscribe import router as unsubscribe_router
 from regulars.messaging.worker import Worker
 from regulars.offers.api import router as offers_router
+from regulars.plans.api import router as plans_router
 from regulars.referrals.api import router as referrals_router
 from regulars.settings import Settings
 from regulars.web import pages
@@ -124,6 +125,7 @@ def create_app(
         messaging_router,
         message_templates_router,
         automations_router,
+        plans_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

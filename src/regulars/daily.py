@@ -44,6 +44,7 @@ from regulars.kit.sql import insert_or_skip
 from regulars.loyalty import ledger, tiers
 from regulars.merchants import service as merchants
 from regulars.merchants.models import ScheduledRun
+from regulars.plans import jobs as plans
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ JOBS: dict[str, Job] = {
     "automations.points_expiring": Job(
         automations.expiring_due, automations.expiring_one, "messages"
     ),
+    "plans.overdue": Job(plans.due, plans.one, "installments_overdue", "plans"),
 }
 
 

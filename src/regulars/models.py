@@ -19,6 +19,7 @@ DOMAINS = (
     "aftercare",
     "message_templates",
     "automations",
+    "plans",
 )
 
 for _domain in DOMAINS:

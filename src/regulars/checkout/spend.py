@@ -55,3 +55,13 @@ def latest_member_sales(
         if customer_id is not None:
             out.setdefault(customer_id, purchase_id)
     return list(out.items())
+
+
+def visits_and_spend(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> tuple[int, int]:
+    """A customer's purchases (visits) and lifetime spend, by the (merchant, customer) index."""
+    q = select(
+        func.count(Purchase.id),
+        func.coalesce(func.sum(Purchase.total - Purchase.refunded_total), 0),
+    ).where(Purchase.merchant_id == ctx.merchant_id, Purchase.customer_id == customer_id)
+    visits, spend = session.execute(q).one()
+    return int(visits), int(spend)

@@ -179,6 +179,12 @@ class Program(Schema):
     points_payment: PointsPayment = Field(default_factory=PointsPayment)
     referral: ReferralRule = Field(default_factory=ReferralRule)
     engagement: EngagementRule = Field(default_factory=EngagementRule)
+    plan_on_time_points: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="Points for each payment-plan installment paid in full by its due date",
+    )
 
     @model_validator(mode="after")
     def _unique_cards(self) -> Self:

@@ -8,6 +8,7 @@ from regulars.web import i18n
 from regulars.web.portal import events as portal_events
 from regulars.web.portal import feedback as portal_feedback
 from regulars.web.portal import pages as portal
+from regulars.web.portal import plans as portal_plans
 from regulars.web.portal import referrals as portal_referrals
 from regulars.web.staff import aftercare as service_pages
 from regulars.web.staff import automations as automation_pages
@@ -18,7 +19,9 @@ from regulars.web.staff import events as event_pages
 from regulars.web.staff import feedback as feedback_pages
 from regulars.web.staff import history as staff_history
 from regulars.web.staff import loyalty as loyalty_pages
+from regulars.web.staff import plans as plan_pages
 from regulars.web.staff import referrals as referral_pages
+from regulars.web.till import plans as till_plans
 from regulars.web.till import pos
 
 router = APIRouter(include_in_schema=False)
@@ -31,6 +34,7 @@ router.include_router(customer_merge.router)
 router.include_router(staff_history.router)
 router.include_router(loyalty_pages.router)
 router.include_router(coupon_pages.router)
+router.include_router(till_plans.router)
 router.include_router(pos.pages)
 router.include_router(pos.api)
 router.include_router(portal.router)
@@ -42,5 +46,7 @@ router.include_router(portal_events.router)
 router.include_router(feedback_pages.router)
 router.include_router(service_pages.router)
 router.include_router(portal_feedback.router)
+router.include_router(plan_pages.router)
+router.include_router(portal_plans.router)
 
 i18n.load_all()

@@ -71,6 +71,7 @@ SIMPLE = {
     ("tiers", "window_months"): "window_months",
     ("tiers", "downgrade_grace_days"): "downgrade_grace_days",
     ("expiry_months",): "expiry_months",
+    ("plan_on_time_points",): "plan_on_time_points",
     ("points_payment", "point_value"): "pay_point_value",
     ("points_payment", "max_percent"): "pay_max_percent",
     ("referral", "referrer_points"): "referral_referrer_points",
@@ -108,6 +109,7 @@ def to_form(program: Program, currency: str) -> dict[str, Any]:
         "window_months": str(tiers.window_months),
         "downgrade_grace_days": str(tiers.downgrade_grace_days),
         "expiry_months": str(program.expiry_months),
+        "plan_on_time_points": str(program.plan_on_time_points),
         "pay_enabled": pay.enabled,
         "pay_point_value": major_text(pay.point_value, currency),
         "pay_max_percent": str(pay.max_percent),
@@ -267,6 +269,7 @@ def _document(
             "levels": row_values["tier"],
         },
         "expiry_months": v["expiry_months"],
+        "plan_on_time_points": v["plan_on_time_points"],
         "points_payment": {
             "enabled": form["pay_enabled"],
             "point_value": v["pay_point_value"],
