@@ -1,4 +1,5 @@
-"""The ASGI application: API under /api/v1, staff pages, POS, customer portal, /healthz, /docs."""
+"""The ASGI application: API under /api/v1, staff pages, POS, customer portal, /healthz,
+/readyz, /metrics, /docs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
@@ -31,6 +31,8 @@ from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
 from regulars.offers.api import router as offers_router
+from regulars.ops import metrics
+from regulars.ops.api import router as ops_router
 from regulars.referrals.api import router as referrals_router
 from regulars.settings import Settings
 from regulars.web import pages
@@ -97,13 +99,14 @@ def create_app(
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)
+    app.include_router(ops_router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        app.state.db.run(lambda s: s.execute(text("SELECT 1")), write=False)
+    async def healthz() -> JSONResponse:
+        """The process is up and answering; /readyz asks the database (ops/health.py)."""
         return JSONResponse({"status": "ok", "version": __version__})
 
     @app.get("/docs", include_in_schema=False)
@@ -128,4 +131,5 @@ def create_app(
     lane = {(method, API + path): route for (method, path), route in checkout_api.LANE.items()}
     app.add_middleware(Lane, routes=lane, authorize=partial(Tx, app.state.db))
     app.add_middleware(AccessLog)
+    app.add_middleware(metrics.Metrics, lane=lane)  # outside the lane: its requests count too
     return app

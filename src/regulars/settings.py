@@ -19,6 +19,11 @@ class Settings:
     # Portal one-time codes: how long they live and how many tries each phone gets.
     otp_ttl_seconds: int = 300
     otp_max_per_hour: int = 5
+    # GET /metrics: with a token, only `Authorization: Bearer <token>`; without, loopback only.
+    metrics_token: str | None = None
+    # /readyz: is a background worker expected (auto: once one has beaten), how stale may it be.
+    worker: str = "auto"
+    worker_max_age: int = 120
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -33,6 +38,9 @@ class Settings:
             log_level=env.get("REGULARS_LOG_LEVEL", "INFO").upper(),
             daily_jobs=env.get("REGULARS_DAILY_JOBS", "on").strip().lower()
             not in ("off", "0", "false", "no"),
+            metrics_token=env.get("REGULARS_METRICS_TOKEN") or None,
+            worker=env.get("REGULARS_WORKER", "auto").strip().lower(),
+            worker_max_age=int(env.get("REGULARS_WORKER_MAX_AGE", "120")),
         )
 
 

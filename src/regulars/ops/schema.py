@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
@@ -11,10 +12,15 @@ from sqlalchemy import Connection, inspect, text
 from regulars.migrate import alembic_config
 
 
+@cache
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
+@cache
 def head() -> str:
     """The newest revision this version knows."""
-    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
-    return ",".join(sorted(heads))
+    return ",".join(sorted(_script().get_heads()))
 
 
 def current(conn: Connection) -> str | None:
@@ -42,7 +48,7 @@ class Standing:
 
 
 def standing(revision: str | None) -> Standing:
-    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    script = _script()
     known = True
     if revision is not None:
         try:
