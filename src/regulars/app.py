@@ -30,6 +30,7 @@ from regulars.kit.lane import Lane
 from regulars.loyalty.api import router as loyalty_router
 from regulars.merchants.api import router as merchants_router
 from regulars.merchants.auth import Tx
+from regulars.offers import jobs as code_jobs
 from regulars.offers.api import router as offers_router
 from regulars.ops import metrics
 from regulars.ops.api import router as ops_router
@@ -52,6 +53,7 @@ def _lifespan(daily_jobs: bool) -> Callable[[FastAPI], AbstractAsyncContextManag
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with app.state.db.serving():
+            code_jobs.interrupted(app.state.db)  # left "running" by a server that stopped
             jobs = DailyJobs(app.state.db) if daily_jobs else None
             if jobs is not None:
                 jobs.start()
