@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
@@ -39,6 +40,7 @@ from regulars.settings import Settings
 from regulars.web import pages
 from regulars.web.routing import error_page
 
+log = logging.getLogger(__name__)
 API = "/api/v1"
 # FastAPI's own OpenTelemetry bridge (in newer releases) asks the tracer, meter and logger
 # providers on every request whether anyone set them up, ~20 us a request; we export none.
@@ -49,11 +51,20 @@ NO_TELEMETRY = (
 STATIC = Path(__file__).parent / "web" / "static"
 
 
+def _mark_interrupted_jobs(db: Database) -> None:
+    """Code jobs left "running" by a server that stopped; a database that is down at start-up
+    is /readyz's to report, not a reason not to start."""
+    try:
+        code_jobs.interrupted(db)
+    except Exception:
+        log.warning("could not look for interrupted code jobs", exc_info=True)
+
+
 def _lifespan(daily_jobs: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with app.state.db.serving():
-            code_jobs.interrupted(app.state.db)  # left "running" by a server that stopped
+            _mark_interrupted_jobs(app.state.db)
             jobs = DailyJobs(app.state.db) if daily_jobs else None
             if jobs is not None:
                 jobs.start()
