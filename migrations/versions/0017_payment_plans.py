@@ -1,7 +1,7 @@
 """Payment plans: offers, plans, their installments and payments
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-04 18:09:20.122101
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import regulars.kit.models
 
 revision: str = "0017"
-down_revision: str | None = "0011"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

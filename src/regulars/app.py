@@ -1,9 +1,11 @@
-"""The ASGI application: API under /api/v1, staff pages, POS, customer portal, /healthz, /docs."""
+"""The ASGI application: API under /api/v1, staff pages, POS, customer portal, /healthz,
+/readyz, /metrics, /docs."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
@@ -14,7 +16,6 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
@@ -39,13 +40,17 @@ from regulars.messaging import runtime as messaging_runtime
 from regulars.messaging.api import router as messaging_router
 from regulars.messaging.unsubscribe import router as unsubscribe_router
 from regulars.messaging.worker import Worker
+from regulars.offers import jobs as code_jobs
 from regulars.offers.api import router as offers_router
+from regulars.ops import metrics
+from regulars.ops.api import router as ops_router
 from regulars.plans.api import router as plans_router
 from regulars.referrals.api import router as referrals_router
 from regulars.settings import Settings
 from regulars.web import pages
 from regulars.web.routing import error_page
 
+log = logging.getLogger(__name__)
 API = "/api/v1"
 # FastAPI's own OpenTelemetry bridge (in newer releases) asks the tracer, meter and logger
 # providers on every request whether anyone set them up, ~20 us a request; we export none.
@@ -56,10 +61,20 @@ NO_TELEMETRY = (
 STATIC = Path(__file__).parent / "web" / "static"
 
 
+def _mark_interrupted_jobs(db: Database) -> None:
+    """Code jobs left "running" by a server that stopped; a database that is down at start-up
+    is /readyz's to report, not a reason not to start."""
+    try:
+        code_jobs.interrupted(db)
+    except Exception:
+        log.warning("could not look for interrupted code jobs", exc_info=True)
+
+
 def _lifespan(daily_jobs: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with app.state.db.serving():
+            _mark_interrupted_jobs(app.state.db)
             jobs = DailyJobs(app.state.db) if daily_jobs else None
             if jobs is not None:
                 jobs.start()
@@ -130,13 +145,14 @@ def create_app(
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)
     app.include_router(unsubscribe_router)
+    app.include_router(ops_router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> JSONResponse:
-        app.state.db.run(lambda s: s.execute(text("SELECT 1")), write=False)
+    async def healthz() -> JSONResponse:
+        """The process is up and answering; /readyz asks the database (ops/health.py)."""
         return JSONResponse({"status": "ok", "version": __version__})
 
     @app.get("/docs", include_in_schema=False)
@@ -161,4 +177,5 @@ def create_app(
     lane = {(method, API + path): route for (method, path), route in checkout_api.LANE.items()}
     app.add_middleware(Lane, routes=lane, authorize=partial(Tx, app.state.db))
     app.add_middleware(AccessLog)
+    app.add_middleware(metrics.Metrics, lane=lane)  # outside the lane: its requests count too
     return app

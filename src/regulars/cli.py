@@ -1,4 +1,5 @@
-"""`regulars ...`: serve, migrate, demo, merchant create, import, export."""
+"""`regulars ...`: serve, migrate, demo, merchant create, import, export, backup, restore,
+copy-to."""
 
 from __future__ import annotations
 
@@ -285,6 +286,69 @@ def codes_generate(
             typer.echo(exc.detail, err=True)
             raise typer.Exit(1) from None
     typer.echo(json.dumps({"campaign_id": str(campaign_id), "codes": made}))
+
+
+@app.command()
+def backup(
+    out: Path = typer.Option(
+        None, help="File to write, or a directory for a timestamped name (default var/backups)"
+    ),
+    keep: int = typer.Option(
+        None, min=1, help="Then keep only the newest KEEP timestamped backups in that directory"
+    ),
+) -> None:
+    """Back the database up while the server keeps selling (SQLite: online copy, gzipped;
+    PostgreSQL: pg_dump). Prints the file and its manifest as JSON."""
+    from regulars.ops import backup as backups
+
+    settings = _settings()
+    target = out or settings.var_dir / "backups"
+    if out is None:
+        target.mkdir(parents=True, exist_ok=True)
+    try:
+        path, manifest = backups.backup(settings.database_url, target, keep)
+    except backups.BackupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps({"file": str(path), **manifest.__dict__}))
+
+
+@app.command()
+def restore(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A `regulars backup` file"),
+    force: bool = typer.Option(False, help="Replace a database that already holds shops"),
+) -> None:
+    """Restore a backup into the configured database (stop the server first), then migrate it
+    to this version's schema. Refuses a backup from a newer version."""
+    from regulars.ops import backup as backups
+
+    settings = _settings()
+    _ensure_var(settings)
+    try:
+        done = backups.restore(settings.database_url, file, force=force)
+    except backups.BackupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(done))
+
+
+@app.command("copy-to")
+def copy_to(
+    url: str = typer.Argument(..., help="An empty PostgreSQL database, postgresql+psycopg://..."),
+) -> None:
+    """Copy every row of this database into an empty database (the move from SQLite to
+    PostgreSQL), then compare row counts and sums table by table. Stop the server first."""
+    from regulars.ops.copy import CopyError
+    from regulars.ops.copy import copy_to as copy
+
+    settings = _settings()
+    try:
+        report = copy(settings.database_url, url)
+    except CopyError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    rows = {name: figures["rows"] for name, figures in report.items()}
+    typer.echo(json.dumps({"verified": True, "rows": rows}))
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ from regulars.kit.sql import insert_or_skip
 from regulars.loyalty import ledger, tiers
 from regulars.merchants import service as merchants
 from regulars.merchants.models import ScheduledRun
+from regulars.ops.metrics import DAILY_FAILURES, DAILY_RUNS
 from regulars.plans import jobs as plans
 
 log = logging.getLogger(__name__)
@@ -184,10 +185,12 @@ def run_due(db: Database) -> list[dict[str, Any]]:
             except JobsStopped:
                 raise
             except Exception:  # left unfinished: taken again after RECLAIM_AFTER
+                DAILY_FAILURES.labels(name).inc()
                 log.warning("daily job failed", extra={"job": name, "merchant": merchant.slug},
                             exc_info=True)  # fmt: skip
                 continue
             db.run(partial(_finish, ctx=ctx, run_id=run_id, result=result), job=True)
+            DAILY_RUNS.labels(name).inc()
             done = {"merchant": merchant.slug, "job": name, "run_date": day.isoformat(), **result}
             log.info("daily job done", extra=done)
             ran.append(done)

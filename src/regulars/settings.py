@@ -30,6 +30,11 @@ class Settings:
     outbox_max_attempts: int = 8
     outbox_lease_seconds: float = 120.0
     worker_in_process: bool = True
+    # GET /metrics: with a token, only `Authorization: Bearer <token>`; without, loopback only.
+    metrics_token: str | None = None
+    # /readyz: is a background worker expected (auto: once one has beaten), how stale may it be.
+    worker: str = "auto"
+    worker_max_age: int = 120
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -49,6 +54,9 @@ class Settings:
             outbox_max_attempts=int(env.get("REGULARS_OUTBOX_MAX_ATTEMPTS", "8")),
             outbox_lease_seconds=float(env.get("REGULARS_OUTBOX_LEASE_SECONDS", "120")),
             worker_in_process=_on(env.get("REGULARS_WORKER_IN_PROCESS", "on")),
+            metrics_token=env.get("REGULARS_METRICS_TOKEN") or None,
+            worker=env.get("REGULARS_WORKER", "auto").strip().lower(),
+            worker_max_age=int(env.get("REGULARS_WORKER_MAX_AGE", "120")),
         )
 
 

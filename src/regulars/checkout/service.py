@@ -58,6 +58,7 @@ from regulars.loyalty import sale as loyalty_sale
 from regulars.loyalty import service as loyalty
 from regulars.loyalty.program import Program
 from regulars.offers import service as offers
+from regulars.ops import metrics
 from regulars.referrals import service as referrals
 
 __all__ = ["ReceiptConflict", "commit", "get_purchase", "qualifying_spend", "quote"]
@@ -217,6 +218,7 @@ RECORD: tuple[tuple[str, Record], ...] = (
     ("points", record_points),
     ("referrals", record_referral),
     ("messages", automations.sale_recorded),  # thank-you, tier up, reward unlocked: outbox rows
+    ("metrics", metrics.count_sale),  # counted after the commit (ops/metrics.py)
 )
 
 

@@ -157,5 +157,9 @@ class CustomerExport(Schema):
 
     customer: CustomerOut
     notes: list[NoteOut]
+    referrals: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Their referral codes, who referred them, the friends they referred (by id)",
+    )
     audit: list[dict[str, Any]]
     exported_at: datetime

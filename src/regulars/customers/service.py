@@ -376,8 +376,17 @@ def export_customer(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> dict[
     customer = get_customer(session, ctx, customer_id)
     notes = list_notes(session, ctx, customer_id)
     audit = merchants.audit_for_entity(session, ctx, "customer", customer.id)
+    from regulars.referrals import service as referrals  # it builds on this module
+
+    found = referrals.export_for(session, ctx, customer.id)
     merchants.record_audit(session, ctx, "customer.exported", "customer", customer.id)
-    return {"customer": customer, "notes": notes, "audit": audit, "exported_at": clock.now()}
+    return {
+        "customer": customer,
+        "notes": notes,
+        "referrals": found,
+        "audit": audit,
+        "exported_at": clock.now(),
+    }
 
 
 def qr_svg(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> str:

@@ -1,4 +1,5 @@
-"""The demo shops behind `make run`: a Yangon bakery and a Kuala Lumpur café, a year of customers.
+"""The demo shops behind `make run`: a Yangon bakery and a Kuala Lumpur café, a year of customers;
+and smaller, a Lahore phone shop and a Vientiane car dealer (demo/markets.py).
 
 Who the shops and their customers are is in demo/shops.py; this module gives them their year.
 
@@ -31,7 +32,7 @@ from regulars.customers import service as customers
 from regulars.customers.models import Customer
 from regulars.customers.schemas import NoteCreate
 from regulars.db import Database
-from regulars.demo import names, perks, sales
+from regulars.demo import markets, names, perks, sales
 from regulars.demo import shops as demo_shops
 from regulars.demo.loyalty import FAVOURITES
 from regulars.demo.shops import (
@@ -52,6 +53,7 @@ from regulars.referrals import service as referrals
 BASE_URL = "http://127.0.0.1:8000"
 PASSWORD = "regulars-demo"
 KEY_NAME = "make run"
+ALL_SHOPS = SHOPS + markets.SHOPS
 SEED = 2026
 HISTORY_DAYS = 365
 REFERRED_SHARE = 0.12  # of customers, sent by a member
@@ -250,7 +252,12 @@ def _seed_all(session: Session, share: float = 1.0) -> dict[str, Any] | None:
         return None
     rng = random.Random(SEED)
     now = clock.now()
-    return {shop.slug: _seed_shop(session, rng, shop, now, share) for shop in SHOPS}
+    made = {shop.slug: _seed_shop(session, rng, shop, now, share) for shop in SHOPS}
+    for shop in markets.SHOPS:
+        first_day = (now - timedelta(days=HISTORY_DAYS)).astimezone(shop.zone).date()
+        opened = _open_shop(session, shop, first_day, now.astimezone(shop.zone).date())
+        made[shop.slug] = markets.trade(session, shop, opened.desk["cashier"], now)
+    return made
 
 
 def _fresh_key(session: Session) -> str | None:
@@ -266,7 +273,7 @@ def _fresh_key(session: Session) -> str | None:
 
 def _summary(session: Session, base_url: str) -> list[dict[str, Any]]:
     out = []
-    for shop in SHOPS:
+    for shop in ALL_SHOPS:
         merchant = session.scalar(select(Merchant).where(Merchant.slug == shop.slug))
         if merchant is None:
             continue

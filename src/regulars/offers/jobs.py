@@ -9,6 +9,7 @@ import io
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -29,6 +30,13 @@ BATCH = 10_000
 CSV_COLUMNS = ("code", "customer_id", "expires_at", "used_at")
 
 _threads: dict[uuid.UUID, threading.Thread] = {}
+# Jobs run on threads of the process that started them: one left "running" from before this
+# process started belongs to a server that stopped (`interrupted`).
+PROCESS_STARTED = datetime.now(UTC)
+INTERRUPTED = (
+    "the server stopped while this job ran: {done} of {count} codes were made and kept; "
+    "start a job for the other {rest}"
+)
 
 
 def generate(
@@ -113,6 +121,25 @@ def _run(db: Database, ctx: Ctx, job: CodeJob) -> None:
         _set(db, ctx, job.id, status="failed", error=str(exc)[:500], finished_at=clock.now())
     finally:
         _threads.pop(job.id, None)
+
+
+def interrupted(db: Database, before: datetime = PROCESS_STARTED) -> int:
+    """At start-up: jobs still "running" that were started before `before` are failed, with
+    an error saying how many codes were made and how many to start a new job for (the codes
+    made stay: each batch committed). Returns how many. Should one still be running in another
+    worker process after all, its own end sets it "done" again."""
+
+    def mark(session: Session) -> int:
+        stale = session.scalars(
+            select(CodeJob).where(CodeJob.status == "running", CodeJob.created_at < before)
+        ).all()
+        for job in stale:
+            rest = job.count - job.done
+            job.status, job.finished_at = "failed", clock.now()
+            job.error = INTERRUPTED.format(done=job.done, count=job.count, rest=rest)[:500]
+        return len(stale)
+
+    return db.run(mark)
 
 
 def wait(job_id: uuid.UUID, timeout: float | None = None) -> None:

@@ -98,6 +98,9 @@ class CouponCustomerUse(Base):
         ForeignKeyConstraint(
             ["merchant_id", "campaign_id"], ["coupon_campaigns.merchant_id", "coupon_campaigns.id"]
         ),
+        ForeignKeyConstraint(
+            ["merchant_id", "customer_id"], ["customers.merchant_id", "customers.id"]
+        ),
         CheckConstraint("used >= 0", name="used"),
     )
 

@@ -169,6 +169,40 @@ def friends_count(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> int:
     return int(session.scalar(q) or 0)
 
 
+def export_for(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> dict[str, Any]:
+    """What referrals hold about a customer, for their data export: their codes, who brought
+    them, and the friends they brought (by id: a friend's own data is the friend's)."""
+    m = ctx.merchant_id
+    codes_q = select(ReferralCode).where(
+        ReferralCode.merchant_id == m, ReferralCode.customer_id == customer_id
+    )
+    rows = select(Referral).where(Referral.merchant_id == m)
+    brought_by = session.scalar(rows.where(Referral.friend_id == customer_id))
+    friends = session.scalars(
+        rows.where(Referral.referrer_id == customer_id).order_by(Referral.created_at)
+    )
+    return {
+        "codes": [
+            {"kind": c.kind, "code": c.code, "created_at": c.created_at}
+            for c in session.scalars(codes_q.order_by(ReferralCode.kind))
+        ],
+        "referred_by": None if brought_by is None else _export_row(brought_by, "referrer_id"),
+        "friends": [_export_row(r, "friend_id") for r in friends],
+    }
+
+
+def _export_row(row: Referral, who: str) -> dict[str, Any]:
+    return {
+        who: getattr(row, who),
+        "code_kind": row.code_kind,
+        "status": row.status,
+        "created_at": row.created_at,
+        "reward_points": row.reward_points,
+        "rewarded_at": row.rewarded_at,
+        "reversed_at": row.reversed_at,
+    }
+
+
 # --- attribution ---------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""Running a deployment: backup and restore, the move to PostgreSQL, metrics and health."""
