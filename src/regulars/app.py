@@ -17,6 +17,7 @@ from sqlalchemy import text
 from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
+from regulars.analytics.api import router as analytics_router
 from regulars.checkout import api as checkout_api
 from regulars.customers.api import router as customers_router
 from regulars.customers.imports.api import router as customer_imports_router
@@ -94,6 +95,7 @@ def create_app(
         referrals_router,
         offers_router,
         events_router,
+        analytics_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from regulars.analytics import service as analytics
 from regulars.checkout import service as checkout
 from regulars.db import Database, JobsStopped
 from regulars.kit import clock, idempotency
@@ -101,6 +102,7 @@ JOBS: dict[str, Job] = {
     "points.expire": Job(_points_due, _expire_points, "points"),
     "tiers.recompute": Job(tiers.accounts, _recompute_tier, "tier_changes"),
     "idempotency.purge": Job(_merchant, _purge_keys, "keys_purged", "merchants"),
+    "analytics.refresh": Job(_merchant, analytics.refresh_job, "customers_scored", "merchants"),
 }
 
 

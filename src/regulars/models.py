@@ -6,7 +6,16 @@ from importlib import import_module
 import regulars.kit.idempotency  # noqa: F401  (the idempotency_keys table)
 from regulars.kit.models import Base
 
-DOMAINS = ("merchants", "customers", "loyalty", "checkout", "referrals", "offers", "events")
+DOMAINS = (
+    "merchants",
+    "customers",
+    "loyalty",
+    "checkout",
+    "referrals",
+    "offers",
+    "events",
+    "analytics",
+)
 
 for _domain in DOMAINS:
     import_module(f"regulars.{_domain}.models")
