@@ -148,9 +148,12 @@ def test_a_run_left_unfinished_is_taken_again_after_an_hour(db: Database) -> Non
     with clock.frozen(now):
         ran = daily.run_due(db)
 
-    assert sorted(r["job"] for r in ran) == ["idempotency.purge", "points.expire"]
+    assert sorted(r["job"] for r in ran) == [
+        "analytics.refresh", "idempotency.purge", "points.expire"
+    ]  # fmt: skip
     assert expire_entries(db, shop) == [-40]
     assert runs(db, shop) == [
+        ("analytics.refresh", day, True),
         ("idempotency.purge", day, True),
         ("points.expire", day, True),
         ("tiers.recompute", day, False),  # another process may still be on it
@@ -232,7 +235,9 @@ def test_a_failing_job_is_left_for_later_and_the_others_still_run(
     with clock.frozen(now):
         ran = daily.run_due(db)
 
-    assert sorted(r["job"] for r in ran) == ["idempotency.purge", "points.expire"]
+    assert sorted(r["job"] for r in ran) == [
+        "analytics.refresh", "idempotency.purge", "points.expire"
+    ]  # fmt: skip
     assert expire_entries(db, shop) == [-40]
     day = daily.due_date(now, shop.ctx.merchant.timezone)
     assert ("tiers.recompute", day, False) in runs(db, shop)  # taken again after an hour
