@@ -6,8 +6,8 @@ from regulars import daily
 from regulars.analytics import rfm
 from regulars.db import Database
 from regulars.kit import clock
-from tests.analytics.helpers import API, NOW, history
-from tests.factories import make_customer
+from tests.analytics.helpers import API, NOW, at, history, sell
+from tests.factories import make_customer, make_merchant
 
 
 def test_the_daily_job_scores_every_buyer_and_names_the_segment(
@@ -85,3 +85,24 @@ def test_the_cohort_matrix_by_first_purchase_month(client: TestClient, db: Datab
     assert rows["2026-04"] == (1, [1, 0, 0])
     assert rows["2026-06"] == (2, [2])
     assert rows["2025-07"] == (0, [0] * 12)
+
+
+def test_quintiles_by_rank_with_ties_sharing_the_lower_score(
+    client: TestClient, db: Database
+) -> None:
+    shop = make_merchant(db)
+    people = [make_customer(db, shop, name=f"Buyer {i}").id for i in range(7)]
+    for i, who in enumerate(people):  # one sale each, later and larger down the list
+        sell(client, shop, at(f"2026-06-0{i + 1}"), 1_000 * (i + 1), who)
+    with clock.frozen(NOW):
+        daily.run_job(db, shop.ctx, "analytics.refresh")
+    rows = db.run(
+        lambda s: [(r.r, r.f, r.m, r.segment) for r in
+                   (rfm.rfm_segment_of(s, shop.ctx, p) for p in people) if r],
+        write=False,
+    )  # fmt: skip
+    # 1 + floor(5 (rank - 1) / 7) for ranks 1..7; everyone has one purchase, so F is 1
+    assert rows == [
+        (1, 1, 1, "lost"), (1, 1, 1, "lost"), (2, 1, 2, "hibernating"),
+        (3, 1, 3, "hibernating"), (3, 1, 3, "hibernating"), (4, 1, 4, "new"), (5, 1, 5, "new"),
+    ]  # fmt: skip

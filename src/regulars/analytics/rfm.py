@@ -37,7 +37,7 @@ def segment_for(r: int, f: int) -> str:
 def _score(column: Any) -> Any:
     """1 + floor(5 (rank - 1) / n): quintiles by rank, ties share the lower score, so every
     customer with one purchase gets the same F."""
-    return 1 + (5 * (func.rank().over(order_by=column) - 1)) / func.count().over()
+    return 1 + (5 * (func.rank().over(order_by=column) - 1)) // func.count().over()
 
 
 def _segment(r: Any, f: Any) -> Any:
