@@ -89,7 +89,8 @@ def load_sqlite(url: str, path: Path, customers: int) -> dict[str, str]:
     con = sqlite3.connect(url.removeprefix("sqlite:///"))
     store = con.execute("SELECT id FROM stores WHERE merchant_id = ?", (mid,)).fetchone()[0]
     con.execute("PRAGMA synchronous=OFF")
-    con.execute("DROP INDEX ix_purchases_merchant_id_customer_id_created_at")
+    index = "ix_purchases_merchant_id_customer_id_created_at_total_refunded_total"
+    con.execute(f"DROP INDEX {index}")
     made = _stamp(0)
     con.executemany(
         "INSERT INTO customers (member_code, name_search, tags, attributes, source, created_at,"
@@ -110,8 +111,8 @@ def load_sqlite(url: str, path: Path, customers: int) -> dict[str, str]:
             rows,
         )
     con.execute(
-        "CREATE INDEX ix_purchases_merchant_id_customer_id_created_at"
-        " ON purchases (merchant_id, customer_id, created_at)"
+        f"CREATE INDEX {index}"
+        " ON purchases (merchant_id, customer_id, created_at, total, refunded_total)"
     )
     con.commit()
     con.execute("ANALYZE")

@@ -41,8 +41,10 @@ def _score(column: Any) -> Any:
 
 
 def _segment(r: Any, f: Any) -> Any:
-    whens = [((r == rs) & (f == fs), GRID[rs][fs - 1]) for rs in GRID for fs in range(1, 6)]
-    return case(*whens, else_="lost")
+    """A simple CASE on 10 R + F: the window expressions behind r and f are evaluated once a
+    row (SQLite inlines them into every WHEN of a searched CASE)."""
+    cells = {10 * rs + fs: GRID[rs][fs - 1] for rs in GRID for fs in range(1, 6)}
+    return case(cells, value=10 * r + f, else_="lost")
 
 
 def scores_query(merchant_id: uuid.UUID) -> Any:
