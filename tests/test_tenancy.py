@@ -18,6 +18,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from regulars.analytics import service as analytics
 from regulars.customers import service as customers
 from regulars.customers.models import ImportJob
 from regulars.customers.schemas import NoteCreate
@@ -170,6 +171,7 @@ def victim_data(db: Database, client: TestClient) -> Victim:
             ],
         },
     )
+    db.run(lambda s: analytics.refresh(s, shop.ctx))  # B's RFM row, for the analytics routes
     campaign = _through_api(
         client,
         shop,

@@ -1,7 +1,7 @@
 """a customer's coupon uses point at the customer
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-04 18:40:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -20,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from regulars import __version__
 from regulars.aftercare.api import router as aftercare_router
+from regulars.analytics.api import router as analytics_router
 from regulars.automations.api import router as automations_router
 from regulars.checkout import api as checkout_api
 from regulars.customers.api import router as customers_router
@@ -141,6 +142,7 @@ def create_app(
         message_templates_router,
         automations_router,
         plans_router,
+        analytics_router,
     ):
         app.include_router(router, prefix=API, responses=problems.PROBLEM_RESPONSES)
     app.include_router(pages.router)

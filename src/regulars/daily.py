@@ -31,6 +31,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from regulars.aftercare import jobs as aftercare
+from regulars.analytics import service as analytics
 from regulars.automations import daily as automations
 from regulars.checkout import service as checkout
 from regulars.db import Database, JobsStopped
@@ -122,6 +123,7 @@ JOBS: dict[str, Job] = {
         automations.expiring_due, automations.expiring_one, "messages"
     ),
     "plans.overdue": Job(plans.due, plans.one, "installments_overdue", "plans"),
+    "analytics.refresh": Job(_merchant, analytics.refresh_job, "customers_scored", "merchants"),
 }
 
 

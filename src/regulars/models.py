@@ -20,6 +20,7 @@ DOMAINS = (
     "message_templates",
     "automations",
     "plans",
+    "analytics",
 )
 
 for _domain in DOMAINS:

@@ -13,7 +13,7 @@ from regulars.web.portal import referrals as portal_referrals
 from regulars.web.staff import aftercare as service_pages
 from regulars.web.staff import automations as automation_pages
 from regulars.web.staff import coupons as coupon_pages
-from regulars.web.staff import customer_data, customer_edit, customer_merge, imports
+from regulars.web.staff import customer_data, customer_edit, customer_merge, dashboard, imports
 from regulars.web.staff import customers as staff
 from regulars.web.staff import events as event_pages
 from regulars.web.staff import feedback as feedback_pages
@@ -28,6 +28,7 @@ router = APIRouter(include_in_schema=False)
 # /customers/import must be matched before /customers/{customer_id}.
 router.include_router(imports.router)
 router.include_router(staff.router)
+router.include_router(dashboard.router)
 router.include_router(customer_edit.router)
 router.include_router(customer_data.router)
 router.include_router(customer_merge.router)

@@ -45,7 +45,7 @@ def check_csrf_header(request: Request) -> None:
         raise CsrfRejected()
 
 
-def safe_next(value: str | None, default: str = "/customers") -> str:
+def safe_next(value: str | None, default: str = "/") -> str:
     """Only a local path: never an absolute URL that would turn login into an open redirect."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value

@@ -50,8 +50,9 @@ def _redirect(path: str) -> RedirectResponse:
 
 
 @router.get("/")
-def home() -> Response:
-    return _redirect("/customers")
+def home(staff: Staff = Depends(current_staff)) -> Response:
+    """Owners and managers land on the dashboard, cashiers on the customers."""
+    return _redirect("/dashboard" if staff.ctx.actor.at_least("manager") else "/customers")
 
 
 @router.get("/login")

@@ -1,0 +1,1 @@
+"""Analytics: KPIs for a period, cohort retention, RFM segments (docs/analytics.md)."""
