@@ -208,12 +208,12 @@ def victim_data(db: Database, client: TestClient) -> Victim:
         {"customer_id": str(customer.id), "item": "B Hilux", "service": "Oil", "every_months": 6},
     )
     offer = _through_api(
-        "/api/v1/payment-plan-offers",
+        client, shop, "/api/v1/payment-plan-offers",
         {"name": "B plan offer", "installments": 3, "interval_months": 1, "min_price": 1,
          "max_price": 10_000_000},
     )  # fmt: skip
     plan = _through_api(
-        "/api/v1/payment-plans",
+        client, shop, "/api/v1/payment-plans",
         {"customer_id": str(customer.id), "offer_id": offer["id"], "principal": 900_000,
          "first_due": "2099-01-01"},
     )  # fmt: skip

@@ -156,6 +156,7 @@ def due(
 
 
 def list_for(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> list[ServiceSchedule]:
+    customers.get_customer(session, ctx, customer_id, details=False)  # 404 for another shop's
     return list(
         session.scalars(
             select(ServiceSchedule)
