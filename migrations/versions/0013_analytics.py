@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import regulars.kit.models
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0013"
 down_revision: str | None = "0011"
