@@ -5,8 +5,6 @@ in the reader's language; the dedupe keys make a job run twice enqueue once."""
 
 from __future__ import annotations
 
-import os
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,7 +13,7 @@ from regulars.feedback.models import Survey, Ticket
 from regulars.feedback.surveys import link_path
 from regulars.kit.context import Ctx
 from regulars.merchants.models import StaffUser
-from regulars.messaging import outbox
+from regulars.messaging import outbox, runtime
 from regulars.web import i18n
 from regulars.web.i18n import N_
 
@@ -42,17 +40,12 @@ BREACH_RESOLUTION = N_(
 )
 
 
-def public_url() -> str:
-    """Where links in messages point: the address customers reach this server at."""
-    return os.environ.get("REGULARS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
 def survey_invite(
     session: Session, ctx: Ctx, customer: Customer, survey: Survey, token: str
 ) -> None:
     lang = i18n.choose(customer.locale, ctx.merchant.locale)
     _ = i18n.gettext_for(lang).gettext
-    link = public_url() + link_path(ctx.merchant.slug, token)
+    link = runtime.current().public_url + link_path(ctx.merchant.slug, token)
     body = SURVEY_BODY if survey.kind == "nps" else CSAT_BODY
     outbox.enqueue(
         session,
@@ -85,7 +78,7 @@ def breach(session: Session, ctx: Ctx, ticket: Ticket, kind: str) -> int:
         "subject": ticket.subject,
         "priority": _(PRIORITY_NAMES[ticket.priority]),
         "due": i18n.moment(due, lang, ctx.merchant.timezone),
-        "link": f"{public_url()}/tickets/{ticket.id}",
+        "link": f"{runtime.current().public_url}/tickets/{ticket.id}",
     }
     for staff in managers:
         outbox.enqueue(
