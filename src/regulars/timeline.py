@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regulars.aftercare import service as aftercare
@@ -17,20 +16,13 @@ from regulars.customers import service as customers
 from regulars.feedback import reviews, surveys, tickets
 from regulars.kit.context import Ctx
 from regulars.kit.pagination import PageRequest
-from regulars.messaging.models import OutboxMessage
+from regulars.messaging import service as messaging
 
 EACH = 50  # newest rows read from each source
 
 
 def _messages(session: Session, ctx: Ctx, customer_id: uuid.UUID) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.merchant_id == ctx.merchant_id, OutboxMessage.customer_id == customer_id
-        )
-        .order_by(OutboxMessage.created_at.desc())
-        .limit(EACH)
-    )
+    rows = messaging.recent_for_customer(session, ctx, customer_id, EACH)
     return [
         {
             "kind": "message",

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from regulars.db import Database
 from regulars.kit import clock
+from regulars.messaging import outbox
 from tests.events.helpers import buy
 from tests.factories import make_customer, make_merchant
 
@@ -47,11 +48,20 @@ def test_every_kind_of_contact_is_on_the_timeline_newest_first(
             headers=h,
         ),
     ]
+    steps.append(
+        lambda: db.run(
+            lambda s: outbox.enqueue(
+                s, merchant_id=shop.id, kind="welcome", category="marketing",
+                customer_id=member.id, body="Welcome",
+            )
+        )
+    )  # fmt: skip
     for i, step in enumerate(steps):
         with clock.frozen(start + timedelta(hours=i)):
             step()
     got = client.get(f"{API}/customers/{cid}/timeline", headers=h).json()
     kinds = [e["kind"] for e in got]
-    assert kinds == ["service_visit", "review", "survey", "ticket", "purchase", "note"]
-    assert got[3]["summary"] == "Dry cake" and got[3]["status"] == "open"
-    assert got[4]["summary"] == "R-1 · 5000 MMK"
+    assert kinds == ["message", "service_visit", "review", "survey", "ticket", "purchase", "note"]
+    assert (got[0]["summary"], got[0]["status"]) == ("welcome · - · pending", "pending")
+    assert got[4]["summary"] == "Dry cake" and got[4]["status"] == "open"
+    assert got[5]["summary"] == "R-1 · 5000 MMK"

@@ -206,3 +206,20 @@ def unsubscribe(session: Session, token: str) -> tuple[str, str] | None:
     except NotFound:
         return None
     return merchant.name, channel
+
+
+def recent_for_customer(
+    session: Session, ctx: Ctx, customer_id: uuid.UUID, limit: int
+) -> list[OutboxMessage]:
+    """A customer's newest messages, for their timeline."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.merchant_id == ctx.merchant_id,
+                OutboxMessage.customer_id == customer_id,
+            )
+            .order_by(OutboxMessage.created_at.desc())
+            .limit(limit)
+        )
+    )
